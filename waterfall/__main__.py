@@ -1,0 +1,3 @@
+from waterfall.cli import main
+
+raise SystemExit(main())

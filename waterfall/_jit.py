@@ -1,0 +1,47 @@
+"""The one place numba options are set: every kernel uses ``@kernel``.
+
+numba's on-disk cache checks only the timestamp of the file that holds a cached function,
+so an edit to a helper in another module would leave a stale kernel. The cache therefore
+lives in a folder named by a hash of every kernel source file: any edit under
+``waterfall/kernels`` moves the cache to a new folder, and a warm start stays fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+_KERNEL_DIR = Path(__file__).parent / "kernels"
+
+
+def kernel_source_hash() -> str:
+    """Return a short hash of every kernel source file (names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(_KERNEL_DIR.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("WATERFALL_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    return root / "waterfall-numba" / kernel_source_hash()
+
+
+import numba
+
+# numba's cache locators read config.CACHE_DIR when a function is decorated, so setting it
+# here, before any kernel module is imported, is enough.
+numba.config.CACHE_DIR = str(_cache_dir())
+
+kernel = numba.njit(cache=True, error_model="python", fastmath=False, nogil=True)
+"""Decorator for every compiled kernel: cached, exact IEEE arithmetic, Python errors."""
+
+parallel_kernel = numba.njit(
+    cache=True, error_model="python", fastmath=False, nogil=True, parallel=True
+)
+"""Decorator for the one scenario-axis kernel that uses ``prange``."""
+
+prange = numba.prange

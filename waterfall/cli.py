@@ -1,0 +1,236 @@
+"""The `waterfall` command: parse, call the public API, format. No logic of its own."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from waterfall.deal import Deal, load_deal
+from waterfall.deal.model import CollateralGroup
+from waterfall.engine import project_pool, run
+from waterfall.errors import InputFileError, UsageError
+from waterfall.report.summary import pool_summary, result_summary
+from waterfall.report.text import cashflows_csv, pool_csv, pool_table, run_csv, run_table
+from waterfall.scenario import BASE, Scenario, check_curve, load_scenario
+
+EXIT_BAD_FILE = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2 (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: {message}; see '{self.prog} --help'\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _add_rate_flags(parser: argparse.ArgumentParser) -> None:
+    vector = "percent, or a vector like \"4 11R 27\" (see README)"
+    prepay = parser.add_mutually_exclusive_group()
+    prepay.add_argument("--cpr", help=f"annual prepayment rate, {vector}")
+    prepay.add_argument("--smm", help=f"monthly prepayment rate, {vector}")
+    prepay.add_argument("--psa", help="PSA speed in percent (100 = the standard curve)")
+    default = parser.add_mutually_exclusive_group()
+    default.add_argument("--cdr", help=f"annual default rate, {vector}")
+    default.add_argument("--mdr", help=f"monthly default rate, {vector}")
+    default.add_argument("--sda", help="SDA speed in percent (100 = the standard curve)")
+    parser.add_argument("--severity", help=f"loss severity, {vector}")
+    parser.add_argument("--lag", type=int, help="recovery lag in months (default 0)")
+    parser.add_argument(
+        "--advancing",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="P&I advanced on defaulted loans until liquidation (default: advancing)",
+    )
+    parser.add_argument("--months", type=int, help="months to project (default: to maturity)")
+    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = _Parser(prog="waterfall", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run_parser = commands.add_parser("run", help="project every class of a deal")
+    run_parser.add_argument("deal", help="deal file (YAML)")
+    _add_rate_flags(run_parser)
+    run_parser.add_argument("--libor", help="one-month LIBOR, percent or vector")
+    run_parser.add_argument("--scenario", help="scenario file (YAML); flags override it")
+    run_parser.add_argument("--trigger", choices=("tested", "failing", "passing"))
+    run_parser.add_argument(
+        "--call", action=argparse.BooleanOptionalAction, default=None,
+        help="exercise the clean-up call on its first date",
+    )
+    run_parser.add_argument("--cashflows", help="write month-by-month cash flows to this CSV")
+    pool_parser = commands.add_parser("pool", help="project one pool, no waterfall")
+    pool_parser.add_argument("--balance", type=float, required=True, help="dollars")
+    pool_parser.add_argument("--wac", type=float, required=True, help="note rate, percent")
+    pool_parser.add_argument("--term", type=int, required=True, help="remaining term, months")
+    pool_parser.add_argument("--age", type=int, default=0, help="loan age, months")
+    pool_parser.add_argument(
+        "--servicing", type=float, default=0.0, help="servicing fee, percent a year"
+    )
+    _add_rate_flags(pool_parser)
+    validate_parser = commands.add_parser("validate", help="check deal files")
+    validate_parser.add_argument("deals", nargs="+", help="deal files (YAML)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "pool":
+            return _pool(args)
+        return _validate(args)
+    except InputFileError as error:
+        for problem in error.problems:
+            sys.stderr.write(f"{problem}\n")
+        return EXIT_BAD_FILE
+    except UsageError as error:
+        for line in str(error).splitlines():
+            sys.stderr.write(f"waterfall {args.command}: {line}\n")
+        return EXIT_USAGE
+
+
+def _curve_value(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def scenario_from_flags(args: argparse.Namespace, base: Scenario) -> Scenario:
+    """Apply the command line's assumption flags on top of ``base``."""
+    changes: dict[str, Any] = {}
+    problems = []
+    for field, measures in (
+        ("prepayment", ("cpr", "smm", "psa")),
+        ("default", ("cdr", "mdr", "sda")),
+        ("severity", ("severity",)),
+        ("libor", ("libor",)),
+    ):
+        for measure in measures:
+            text = getattr(args, measure, None)
+            if text is None:
+                continue
+            curve, message = check_curve(measure, _curve_value(text))
+            if curve is None:
+                problems.append(f"--{measure} {text!r}: {message}")
+            changes[field] = curve
+    if args.lag is not None:
+        if not 0 <= args.lag <= 360:
+            problems.append(f"--lag {args.lag}: expected 0 to 360 months")
+        changes["recovery_lag_months"] = args.lag
+    if args.months is not None:
+        if not 1 <= args.months <= 720:
+            problems.append(f"--months {args.months}: expected 1 to 720")
+        changes["months"] = args.months
+    if args.advancing is not None:
+        changes["is_advancing"] = args.advancing
+    if getattr(args, "trigger", None) is not None:
+        changes["trigger"] = args.trigger
+    if getattr(args, "call", None) is not None:
+        changes["is_call_exercised"] = args.call
+    if problems:
+        raise UsageError("\n".join(problems))
+    if changes and base.source:
+        changes["source"] = f"{base.source} + command line"
+    return dataclasses.replace(base, **changes)
+
+
+def _base_scenario(args: argparse.Namespace, deal: Deal) -> Scenario:
+    if args.scenario:
+        return load_scenario(args.scenario)
+    if deal.default_scenario:
+        return load_scenario(deal.default_scenario)
+    return BASE
+
+
+def _run(args: argparse.Namespace) -> int:
+    deal = load_deal(args.deal)
+    scenario = scenario_from_flags(args, _base_scenario(args, deal))
+    summary = result_summary(run(deal, scenario))
+    if args.cashflows:
+        write_atomically(Path(args.cashflows), cashflows_csv(summary))
+    if args.format == "json":
+        sys.stdout.write(json.dumps(summary) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(run_csv(summary))
+    else:
+        sys.stdout.write(run_table(summary))
+    return 0
+
+
+def _pool(args: argparse.Namespace) -> int:
+    problems = []
+    if not 0.0 < args.balance < 1e13:
+        problems.append(f"--balance {args.balance:g}: expected a positive dollar amount")
+    if not 0.0 <= args.wac <= 50.0:
+        problems.append(f"--wac {args.wac:g}: expected a note rate in percent, 0 to 50")
+    if not 1 <= args.term <= 600:
+        problems.append(f"--term {args.term}: expected 1 to 600 months")
+    if not 0 <= args.age <= 600:
+        problems.append(f"--age {args.age}: expected 0 to 600 months")
+    if not 0.0 <= args.servicing <= args.wac:
+        problems.append(f"--servicing {args.servicing:g}: expected 0 to the WAC, in percent")
+    if problems:
+        raise UsageError("\n".join(problems))
+    scenario = scenario_from_flags(args, BASE)
+    group = CollateralGroup("pool", args.balance, args.wac / 100.0, args.term, args.age)
+    out = project_pool(group, scenario, args.servicing / 100.0)
+    inputs = {
+        "balance": args.balance,
+        "wac": args.wac,
+        "term": args.term,
+        "age": args.age,
+        "servicing": args.servicing,
+    }
+    summary = pool_summary(out, inputs, scenario)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(summary) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(pool_csv(summary))
+    else:
+        sys.stdout.write(pool_table(summary))
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    failed = False
+    for path in args.deals:
+        try:
+            deal = load_deal(path)
+        except InputFileError as error:
+            failed = True
+            for problem in error.problems:
+                sys.stderr.write(f"{problem}\n")
+            continue
+        assumed = sum(1 for p in deal.provenance if p.source == "assumed")
+        sys.stdout.write(
+            f"{path}: ok: {len(deal.tranches)} tranches, {len(deal.groups)} groups, "
+            f"{len(deal.waterfall)} steps; {assumed} assumed rules\n"
+        )
+    return EXIT_BAD_FILE if failed else 0
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so no half-written file is left."""
+    try:
+        handle = tempfile.NamedTemporaryFile(
+            "w", dir=path.parent or ".", delete=False, suffix=".tmp", encoding="utf-8"
+        )
+    except OSError as error:
+        raise UsageError(f"cannot write '{path}': {error.strerror}") from None
+    with handle:
+        handle.write(text)
+    os.replace(handle.name, path)

@@ -1,0 +1,70 @@
+"""Op-codes of the compiled priority of payments (the deal language's verbs)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Step(IntEnum):
+    """One action of the priority of payments; ``payments.apply_waterfall`` has a branch each."""
+
+    PAY_FEE = 0
+    PAY_INTEREST = 1
+    OVERCOLLATERALIZATION = 2
+    PAY_PRINCIPAL = 3
+    WRITE_DOWN = 4
+    REIMBURSE_WRITEDOWN = 5
+    PAY_BASIS_RISK = 6
+    PAY_PENALTIES = 7
+    PAY_RESIDUAL = 8
+
+
+class Mode(IntEnum):
+    """How one step shares cash among its tranches."""
+
+    SEQUENTIAL = 0
+    PRO_RATA = 1
+    BY_GROUP = 2
+
+
+class When(IntEnum):
+    """When a step runs."""
+
+    ALWAYS = 0
+    BEFORE_STEPDOWN_OR_TRIGGER = 1
+    AFTER_STEPDOWN_NO_TRIGGER = 2
+
+
+class InterestPart(IntEnum):
+    """Which interest a PAY_INTEREST step pays."""
+
+    ALL = 0
+    CURRENT = 1
+    CARRIED = 2
+
+
+class Account(IntEnum):
+    """The collection accounts cash moves through within a month."""
+
+    INTEREST = 0
+    PRINCIPAL = 1
+    PENALTIES = 2
+
+
+class Coupon(IntEnum):
+    """How a tranche's coupon is set each month."""
+
+    FIXED = 0
+    FLOATING = 1
+    NONE = 2
+
+
+class TriggerMode(IntEnum):
+    """Whether the trigger event follows its tests or is forced (dealer 'TRIG FAIL')."""
+
+    TESTED = 0
+    ALWAYS_FAILING = 1
+    NEVER_FAILING = 2
+
+
+N_ACCOUNTS = 3

@@ -1,0 +1,668 @@
+"""The priority of payments: one interpreter of a compiled op-code program, month by month.
+
+Every dollar collected in a month leaves through exactly one step: a fee, a tranche's
+interest, principal, reimbursement, basis-risk or penalty payment, or the residual. The
+program's last step (``PAY_RESIDUAL``) empties every account, so collections equal payments.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+
+from waterfall._jit import kernel
+from waterfall._types import F64Array, I64Array
+from waterfall.kernels.opcodes import Account, Coupon, InterestPart, Mode, Step, TriggerMode, When
+
+
+class TrancheArrays(NamedTuple):
+    """Tranche terms and starting state in deal order (seniority); index = tranche number."""
+
+    balance: F64Array  # (n_tranches,) principal balance, or notional, at the start; dollars
+    original_balance: F64Array  # (n_tranches,) dollars
+    coupon_kind: I64Array  # (n_tranches,) Coupon
+    fixed_rate: F64Array  # (n_tranches,) annual decimal, for Coupon.FIXED
+    margin: F64Array  # (n_tranches,) annual decimal over the index, for Coupon.FLOATING
+    margin_after_call: F64Array  # (n_tranches,) margin once the clean-up call is possible
+    is_act_360: I64Array  # (n_tranches,) 1 = actual/360 accrual, 0 = 30/360
+    is_capped: I64Array  # (n_tranches,) 1 = available-funds (net WAC) cap applies
+    is_certificate: I64Array  # (n_tranches,) 1 = balance counts against the pool (OC, targets)
+    is_notional: I64Array  # (n_tranches,) 1 = interest-only on a notional schedule
+    is_senior: I64Array  # (n_tranches,) 1 = measured by the stepdown (senior enhancement) test
+    group: I64Array  # (n_tranches,) loan group for BY_GROUP steps, -1 for none
+    notional_schedule: F64Array  # (n_months, n_tranches) notional before the pool-balance cap
+    unpaid_interest: F64Array  # (n_tranches,) interest carried into the first month
+    unreimbursed_writedown: F64Array  # (n_tranches,) write-downs not yet reimbursed
+    basis_risk_carryforward: F64Array  # (n_tranches,) cap shortfalls carried forward
+
+
+class FeeArrays(NamedTuple):
+    """Senior fees; index = fee number."""
+
+    annual_rate: F64Array  # (n_fees,) decimal a year on the beginning pool balance, 30/360
+    monthly_amount: F64Array  # (n_fees,) fixed dollars a month
+
+
+class MonthArrays(NamedTuple):
+    """Calendar and market inputs per projected month."""
+
+    index_rate: F64Array  # (n_months,) one-month LIBOR, annual decimal
+    act_360_fraction: F64Array  # (n_months,) actual days of the accrual period / 360
+    distribution_number: I64Array  # (n_months,) 1 = the deal's first distribution date
+    cumulative_loss_limit: F64Array  # (n_months,) trigger: losses / cut-off above this fail
+    group_interest: F64Array  # (n_months, n_groups) interest collected, dollars
+    group_principal: F64Array  # (n_months, n_groups) principal collected, dollars
+    group_loss: F64Array  # (n_months, n_groups) realized principal loss, dollars
+    group_balance: F64Array  # (n_months + 1, n_groups) pool balance; row 0 = the start
+    delinquent_balance: F64Array  # (n_months,) balance in the liquidation pipeline at month end
+    penalties: F64Array  # (n_months,) prepayment penalties collected, dollars
+
+
+class DealTerms(NamedTuple):
+    """Scalar terms of the structure (dollars, decimals, distribution numbers)."""
+
+    cutoff_balance: float
+    oc_target: float  # required overcollateralization before the stepdown date
+    oc_target_share_after_stepdown: float  # of the current pool balance
+    oc_floor: float  # dollars
+    stepdown_distribution: int  # earliest distribution number of the stepdown date
+    senior_enhancement_target: float  # stepdown when the senior enhancement reaches this
+    delinquency_share_of_enhancement: float  # trigger when delinquent share >= this x enhancement
+    cumulative_loss_start: float  # realized losses since cut-off before the first month
+    trigger_mode: int  # TriggerMode
+    call_share: float  # clean-up call possible at pool <= this x cut-off; 0 = never
+    is_call_exercised: bool  # exercise the call on the first possible date
+    is_stepped_down: bool  # the stepdown date has already passed
+
+
+class WaterfallProgram(NamedTuple):
+    """The priority of payments, one entry per step, run in order each month."""
+
+    step: I64Array  # (n_steps,) Step
+    mode: I64Array  # (n_steps,) Mode
+    when: I64Array  # (n_steps,) When
+    part: I64Array  # (n_steps,) InterestPart, for PAY_INTEREST
+    fee: I64Array  # (n_steps,) fee index for PAY_FEE, else -1
+    credit_target: F64Array  # (n_steps,) PAY_PRINCIPAL: cumulative share of pool; <0 = none
+    target_start: I64Array  # (n_steps,) first position in ``targets``
+    target_stop: I64Array  # (n_steps,) one past the last position in ``targets``
+    targets: I64Array  # (n_targets,) tranche indices of all steps, concatenated
+
+
+class PaymentsOut(NamedTuple):
+    """Monthly results written in place; tranche arrays (n_months, n_tranches)."""
+
+    balance: F64Array  # end-of-month balance (notional for IO tranches)
+    principal: F64Array
+    interest: F64Array  # current and carried interest paid
+    interest_due: F64Array  # current interest accrued (after the cap)
+    interest_shortfall: F64Array  # interest owed and unpaid at month end
+    coupon: F64Array  # annual rate accrued at (after the cap)
+    writedown: F64Array
+    writedown_reimbursed: F64Array
+    basis_risk_paid: F64Array
+    basis_risk_carryforward: F64Array
+    penalties: F64Array
+    residual: F64Array
+    fee_paid: F64Array  # (n_months, n_fees)
+    collections: F64Array  # (n_months,) all cash in: interest, principal, penalties, call
+    extra_principal: F64Array  # (n_months,) excess interest paid as principal
+    oc_release: F64Array  # (n_months,) principal released to excess cash
+    overcollateralization: F64Array  # (n_months,) pool - certificates at month end
+    oc_target: F64Array  # (n_months,)
+    senior_enhancement: F64Array  # (n_months,) share of the pool below the seniors
+    available_funds_cap: F64Array  # (n_months,) annual rate
+    net_monthly_excess: F64Array  # (n_months,) interest left after the OC step
+    is_stepped_down: F64Array  # (n_months,) 1.0 from the stepdown date on
+    is_trigger_event: F64Array  # (n_months,) 1.0 while a trigger event is in effect
+    call_proceeds: F64Array  # (n_months,) purchase price paid in the call month
+    unallocated: F64Array  # (n_months,) cash no step took (0 in a valid deal)
+
+
+class Workspace(NamedTuple):
+    """Scratch state for one run, allocated once outside the month loop."""
+
+    balance: F64Array  # (n_tranches,)
+    unpaid_interest: F64Array  # (n_tranches,)
+    unreimbursed: F64Array  # (n_tranches,)
+    carryforward: F64Array  # (n_tranches,)
+    due_current: F64Array  # (n_tranches,)
+    due_carried: F64Array  # (n_tranches,)
+    owed: F64Array  # (n_tranches,) per-step scratch
+    accounts: F64Array  # (N_ACCOUNTS,)
+    status: F64Array  # (8,) stepped, triggered, oc_target, call_possible, ...
+
+
+ANY_GROUP = -2
+
+_STEPPED = 0
+_TRIGGERED = 1
+_OC_TARGET = 2
+_CALL_POSSIBLE = 3
+_POOL_END = 4
+_CUMULATIVE_LOSS = 5
+_FEES_DUE = 6
+
+
+@kernel
+def cents(amount: float) -> float:
+    """Round half away from zero to the cent, as trustees round each payment."""
+    if amount >= 0.0:
+        return math.floor(amount * 100.0 + 0.5) / 100.0
+    return -math.floor(-amount * 100.0 + 0.5) / 100.0
+
+
+@kernel
+def apply_waterfall(
+    program: WaterfallProgram,
+    tranches: TrancheArrays,
+    fees: FeeArrays,
+    months: MonthArrays,
+    terms: DealTerms,
+    work: Workspace,
+    out: PaymentsOut,
+) -> int:
+    """Run the priority of payments for every month; return the number of months run.
+
+    Parameters
+    ----------
+    program, tranches, fees, months, terms
+        The compiled deal and the collateral cash of one scenario (shapes in each class).
+    work : Workspace
+        Scratch arrays; overwritten.
+    out : PaymentsOut
+        Preallocated zeros; written in place.
+
+    Notes
+    -----
+    Fewer months than ``n_months`` run when the clean-up call is exercised. Compiled with
+    numba; runs as plain Python under ``NUMBA_DISABLE_JIT=1``.
+    """
+    work.balance[:] = tranches.balance
+    work.unpaid_interest[:] = tranches.unpaid_interest
+    work.unreimbursed[:] = tranches.unreimbursed_writedown
+    work.carryforward[:] = tranches.basis_risk_carryforward
+    work.status[:] = 0.0
+    work.status[_STEPPED] = 1.0 if terms.is_stepped_down else 0.0
+    work.status[_OC_TARGET] = terms.oc_target
+    work.status[_CUMULATIVE_LOSS] = terms.cumulative_loss_start
+    n_months = out.balance.shape[0]
+    for month in range(n_months):
+        is_called = _collect(month, tranches, months, terms, work, out)
+        _accrue(month, tranches, fees, months, work, out)
+        _test_structure(month, tranches, months, terms, work, out)
+        for step in range(program.step.shape[0]):
+            if _runs(program.when[step], work):
+                _run_step(step, month, program, tranches, fees, months, terms, work, out)
+        _close_month(month, tranches, terms, work, out)
+        if is_called:
+            return month + 1
+    return n_months
+
+
+@kernel
+def _collect(
+    month: int,
+    tranches: TrancheArrays,
+    months: MonthArrays,
+    terms: DealTerms,
+    work: Workspace,
+    out: PaymentsOut,
+) -> bool:
+    """Fill the accounts with the month's collections; return True in the call month."""
+    interest = months.group_interest[month].sum()
+    principal = months.group_principal[month].sum()
+    pool_end = months.group_balance[month + 1].sum()
+    work.status[_CUMULATIVE_LOSS] += months.group_loss[month].sum()
+    is_called = False
+    if terms.call_share > 0.0 and pool_end <= terms.call_share * terms.cutoff_balance:
+        is_called = terms.is_call_exercised
+        if is_called:
+            out.call_proceeds[month] = pool_end
+            principal += pool_end
+            pool_end = 0.0
+    work.status[_POOL_END] = pool_end
+    work.accounts[Account.INTEREST] = interest
+    work.accounts[Account.PRINCIPAL] = principal
+    work.accounts[Account.PENALTIES] = months.penalties[month]
+    out.collections[month] = interest + principal + months.penalties[month]
+    pool_begin = months.group_balance[month].sum()
+    for tranche in range(work.balance.shape[0]):
+        if tranches.is_notional[tranche] == 1:
+            work.balance[tranche] = min(tranches.notional_schedule[month, tranche], pool_begin)
+    return is_called
+
+
+@kernel
+def _accrue(
+    month: int,
+    tranches: TrancheArrays,
+    fees: FeeArrays,
+    months: MonthArrays,
+    work: Workspace,
+    out: PaymentsOut,
+) -> None:
+    """Set each tranche's coupon and interest due, the cap and the carry-forwards."""
+    pool_begin = months.group_balance[month].sum()
+    fees_due = 0.0
+    for fee in range(fees.annual_rate.shape[0]):
+        fees_due += cents(fees.annual_rate[fee] / 12.0 * pool_begin + fees.monthly_amount[fee])
+    work.status[_FEES_DUE] = fees_due
+    capped_base = 0.0
+    uncapped_due = 0.0
+    act_360 = months.act_360_fraction[month]
+    for tranche in range(work.balance.shape[0]):
+        fraction = act_360 if tranches.is_act_360[tranche] == 1 else 1.0 / 12.0
+        rate = _coupon(tranche, month, tranches, months, work)
+        out.coupon[month, tranche] = rate
+        if tranches.is_capped[tranche] == 1:
+            capped_base += work.balance[tranche] * fraction
+        else:
+            uncapped_due += cents(work.balance[tranche] * rate * fraction)
+    room = months.group_interest[month].sum() - fees_due - uncapped_due
+    cap = max(room, 0.0) / capped_base if capped_base > 0.0 else math.inf
+    out.available_funds_cap[month] = cap
+    for tranche in range(work.balance.shape[0]):
+        fraction = act_360 if tranches.is_act_360[tranche] == 1 else 1.0 / 12.0
+        rate = out.coupon[month, tranche]
+        if tranches.is_capped[tranche] == 1 and rate > cap:
+            full = cents(work.balance[tranche] * rate * fraction)
+            out.coupon[month, tranche] = cap
+            rate = cap
+            shortfall = full - cents(work.balance[tranche] * cap * fraction)
+            work.carryforward[tranche] += shortfall
+        elif work.carryforward[tranche] > 0.0:
+            work.carryforward[tranche] += cents(work.carryforward[tranche] * rate * fraction)
+        work.due_current[tranche] = cents(work.balance[tranche] * rate * fraction)
+        carried = work.unpaid_interest[tranche]
+        work.due_carried[tranche] = carried + cents(carried * rate * fraction)
+        out.interest_due[month, tranche] = work.due_current[tranche]
+
+
+@kernel
+def _coupon(
+    tranche: int, month: int, tranches: TrancheArrays, months: MonthArrays, work: Workspace
+) -> float:
+    """Return the uncapped annual coupon of ``tranche`` for ``month``."""
+    kind = tranches.coupon_kind[tranche]
+    if kind == Coupon.FIXED:
+        return tranches.fixed_rate[tranche]
+    if kind == Coupon.FLOATING:
+        margin = tranches.margin[tranche]
+        if work.status[_CALL_POSSIBLE] > 0.0:
+            margin = tranches.margin_after_call[tranche]
+        return months.index_rate[month] + margin
+    return 0.0
+
+
+@kernel
+def _test_structure(
+    month: int,
+    tranches: TrancheArrays,
+    months: MonthArrays,
+    terms: DealTerms,
+    work: Workspace,
+    out: PaymentsOut,
+) -> None:
+    """Decide the stepdown, the trigger event and the OC target for this month."""
+    pool_end = work.status[_POOL_END]
+    senior = 0.0
+    has_seniors = False
+    for tranche in range(work.balance.shape[0]):
+        if tranches.is_senior[tranche] == 1:
+            senior += work.balance[tranche]
+            has_seniors = True
+    enhancement = (pool_end - senior) / pool_end if pool_end > 0.0 else 0.0
+    out.senior_enhancement[month] = enhancement
+    distribution = months.distribution_number[month]
+    if work.status[_STEPPED] == 0.0 and has_seniors and (
+        senior <= 0.0
+        or (
+            distribution >= terms.stepdown_distribution
+            and enhancement >= terms.senior_enhancement_target
+        )
+    ):
+        work.status[_STEPPED] = 1.0
+    loss_share = work.status[_CUMULATIVE_LOSS] / terms.cutoff_balance
+    is_triggered = loss_share > months.cumulative_loss_limit[month]
+    if pool_end > 0.0:
+        delinquent = months.delinquent_balance[month] / pool_end
+        is_triggered = is_triggered or (
+            delinquent >= terms.delinquency_share_of_enhancement * enhancement
+        )
+    if terms.trigger_mode == TriggerMode.ALWAYS_FAILING:
+        is_triggered = True
+    elif terms.trigger_mode == TriggerMode.NEVER_FAILING:
+        is_triggered = False
+    work.status[_TRIGGERED] = 1.0 if is_triggered else 0.0
+    if work.status[_STEPPED] == 1.0 and not is_triggered:
+        stepped_target = max(terms.oc_target_share_after_stepdown * pool_end, terms.oc_floor)
+        work.status[_OC_TARGET] = min(terms.oc_target, stepped_target)
+    elif work.status[_STEPPED] == 0.0:
+        work.status[_OC_TARGET] = terms.oc_target
+    out.oc_target[month] = work.status[_OC_TARGET]
+    out.is_stepped_down[month] = work.status[_STEPPED]
+    out.is_trigger_event[month] = work.status[_TRIGGERED]
+
+
+@kernel
+def _runs(when: int, work: Workspace) -> bool:
+    """Return True when a step with condition ``when`` runs this month."""
+    is_stepped = work.status[_STEPPED] == 1.0 and work.status[_TRIGGERED] == 0.0
+    if when == When.BEFORE_STEPDOWN_OR_TRIGGER:
+        return not is_stepped
+    if when == When.AFTER_STEPDOWN_NO_TRIGGER:
+        return is_stepped
+    return True
+
+
+@kernel
+def _run_step(
+    step: int,
+    month: int,
+    program: WaterfallProgram,
+    tranches: TrancheArrays,
+    fees: FeeArrays,
+    months: MonthArrays,
+    terms: DealTerms,
+    work: Workspace,
+    out: PaymentsOut,
+) -> None:
+    """Dispatch one step of the program to its helper."""
+    kind = program.step[step]
+    first = program.target_start[step]
+    stop = program.target_stop[step]
+    targets = program.targets[first:stop]
+    mode = program.mode[step]
+    if kind == Step.PAY_FEE:
+        _pay_fee(program.fee[step], month, fees, months, work, out)
+    elif kind == Step.PAY_INTEREST:
+        _pay_interest(targets, mode, program.part[step], month, tranches, months, work, out)
+    elif kind == Step.OVERCOLLATERALIZATION:
+        _overcollateralize(month, tranches, work, out)
+    elif kind == Step.PAY_PRINCIPAL:
+        target = program.credit_target[step]
+        _pay_principal(targets, mode, target, month, tranches, months, terms, work, out)
+    elif kind == Step.WRITE_DOWN:
+        _write_down(targets, month, tranches, work, out)
+    elif kind == Step.REIMBURSE_WRITEDOWN:
+        paid = out.writedown_reimbursed[month]
+        owed = work.unreimbursed
+        _split(targets, mode, owed, Account.INTEREST, work, paid, tranches.group, ANY_GROUP)
+    elif kind == Step.PAY_BASIS_RISK:
+        paid = out.basis_risk_paid[month]
+        owed = work.carryforward
+        _split(targets, mode, owed, Account.INTEREST, work, paid, tranches.group, ANY_GROUP)
+    elif kind == Step.PAY_PENALTIES:
+        out.penalties[month, targets[0]] += work.accounts[Account.PENALTIES]
+        work.accounts[Account.PENALTIES] = 0.0
+    elif kind == Step.PAY_RESIDUAL:
+        out.residual[month, targets[0]] += work.accounts.sum()
+        work.accounts[:] = 0.0
+
+
+@kernel
+def _pay_fee(
+    fee: int, month: int, fees: FeeArrays, months: MonthArrays, work: Workspace, out: PaymentsOut
+) -> None:
+    """Pay one fee from interest collections."""
+    pool_begin = months.group_balance[month].sum()
+    due = cents(fees.annual_rate[fee] / 12.0 * pool_begin + fees.monthly_amount[fee])
+    paid = min(due, work.accounts[Account.INTEREST])
+    work.accounts[Account.INTEREST] -= paid
+    out.fee_paid[month, fee] += paid
+
+
+@kernel
+def _pay_interest(
+    targets: I64Array,
+    mode: int,
+    part: int,
+    month: int,
+    tranches: TrancheArrays,
+    months: MonthArrays,
+    work: Workspace,
+    out: PaymentsOut,
+) -> None:
+    """Pay current and/or carried interest to ``targets`` from interest collections."""
+    owed = work.owed
+    owed[:] = 0.0
+    for tranche in targets:
+        if part != InterestPart.CARRIED:
+            owed[tranche] += work.due_current[tranche]
+        if part != InterestPart.CURRENT:
+            owed[tranche] += work.due_carried[tranche]
+    paid = out.interest[month]
+    if mode == Mode.BY_GROUP:
+        weight = months.group_interest[month]
+        _split_by_group(targets, owed, weight, tranches.group, Account.INTEREST, work, paid)
+    else:
+        _split(targets, mode, owed, Account.INTEREST, work, paid, tranches.group, ANY_GROUP)
+    for tranche in targets:
+        # owed now holds what is still unpaid; current interest is paid before carried interest
+        unpaid = owed[tranche]
+        if part == InterestPart.CURRENT:
+            work.due_current[tranche] = unpaid
+        elif part == InterestPart.CARRIED:
+            work.due_carried[tranche] = unpaid
+        else:
+            carried = min(unpaid, work.due_carried[tranche])
+            work.due_carried[tranche] = carried
+            work.due_current[tranche] = unpaid - carried
+
+
+@kernel
+def _split(
+    targets: I64Array,
+    mode: int,
+    owed: F64Array,
+    account: int,
+    work: Workspace,
+    paid: F64Array,
+    tranche_group: I64Array,
+    only_group: int,
+) -> None:
+    """Pay ``owed`` of ``targets`` from ``account``, in order or pro rata by what is owed.
+
+    ``owed`` is reduced by each payment and ``paid`` increased; pro-rata shares are rounded to
+    the cent and the last tranche owed anything takes the rounding remainder. With
+    ``only_group`` set, only the targets of that loan group take part.
+    """
+    available = work.accounts[account]
+    total = 0.0
+    for tranche in targets:
+        if only_group == ANY_GROUP or tranche_group[tranche] == only_group:
+            total += owed[tranche]
+    if total <= 0.0 or available <= 0.0:
+        return
+    if mode == Mode.SEQUENTIAL or available >= total:
+        for tranche in targets:
+            if only_group != ANY_GROUP and tranche_group[tranche] != only_group:
+                continue
+            amount = min(owed[tranche], available)
+            owed[tranche] -= amount
+            paid[tranche] += amount
+            available -= amount
+    else:
+        last = -1
+        for tranche in targets:
+            if owed[tranche] > 0.0 and (
+                only_group == ANY_GROUP or tranche_group[tranche] == only_group
+            ):
+                last = tranche
+        budget = available
+        for tranche in targets:
+            if owed[tranche] <= 0.0:
+                continue
+            if only_group != ANY_GROUP and tranche_group[tranche] != only_group:
+                continue
+            share = budget if tranche == last else cents(available * owed[tranche] / total)
+            amount = min(share, owed[tranche], budget)
+            owed[tranche] -= amount
+            paid[tranche] += amount
+            budget -= amount
+        available = budget
+    work.accounts[account] = available
+
+
+@kernel
+def _split_by_group(
+    targets: I64Array,
+    owed: F64Array,
+    group_weight: F64Array,
+    tranche_group: I64Array,
+    account: int,
+    work: Workspace,
+    paid: F64Array,
+) -> None:
+    """Pay each group's tranches from that group's share of ``account`` first.
+
+    A group's share is its weight (its collections) over the weights of the groups the
+    targets belong to. What a group's tranches cannot use, and tranches with no group, are
+    then paid pro rata from what is left (cross-support).
+    """
+    available = work.accounts[account]
+    total_weight = 0.0
+    for group in range(group_weight.shape[0]):
+        if _has_group(targets, tranche_group, group):
+            total_weight += group_weight[group]
+    if total_weight > 0.0:
+        spent = 0.0
+        for group in range(group_weight.shape[0]):
+            if not _has_group(targets, tranche_group, group):
+                continue
+            portion = cents(available * group_weight[group] / total_weight)
+            portion = min(portion, available - spent)
+            work.accounts[account] = portion
+            _split(targets, Mode.PRO_RATA, owed, account, work, paid, tranche_group, group)
+            spent += portion - work.accounts[account]
+        work.accounts[account] = available - spent
+    _split(targets, Mode.PRO_RATA, owed, account, work, paid, tranche_group, ANY_GROUP)
+
+
+@kernel
+def _has_group(targets: I64Array, tranche_group: I64Array, group: int) -> bool:
+    """Return True when one of ``targets`` belongs to ``group``."""
+    for tranche in targets:
+        if tranche_group[tranche] == group:
+            return True
+    return False
+
+
+@kernel
+def _certificates(tranches: TrancheArrays, work: Workspace, last: int) -> float:
+    """Return the balance of the certificates from the most senior through ``last``."""
+    total = 0.0
+    for tranche in range(last + 1):
+        if tranches.is_certificate[tranche] == 1:
+            total += work.balance[tranche]
+    return total
+
+
+@kernel
+def _overcollateralize(
+    month: int, tranches: TrancheArrays, work: Workspace, out: PaymentsOut
+) -> None:
+    """Pay excess interest as extra principal up to the OC target, or release OC above it.
+
+    The OC the month would end with if all collected principal were paid is compared with
+    the target: a deficiency moves interest to the principal account (extra principal), an
+    excess moves collected principal to the interest account (OC reduction amount).
+    """
+    certificates = _certificates(tranches, work, work.balance.shape[0] - 1)
+    principal = work.accounts[Account.PRINCIPAL]
+    projected = work.status[_POOL_END] - max(certificates - principal, 0.0)
+    deficiency = cents(work.status[_OC_TARGET] - projected)
+    if deficiency > 0.0:
+        payable = max(certificates - principal, 0.0)
+        extra = min(deficiency, work.accounts[Account.INTEREST], payable)
+        work.accounts[Account.INTEREST] -= extra
+        work.accounts[Account.PRINCIPAL] += extra
+        out.extra_principal[month] += extra
+    elif deficiency < 0.0:
+        release = min(-deficiency, principal)
+        work.accounts[Account.PRINCIPAL] -= release
+        work.accounts[Account.INTEREST] += release
+        out.oc_release[month] += release
+    out.net_monthly_excess[month] = work.accounts[Account.INTEREST]
+
+
+@kernel
+def _pay_principal(
+    targets: I64Array,
+    mode: int,
+    credit_target: float,
+    month: int,
+    tranches: TrancheArrays,
+    months: MonthArrays,
+    terms: DealTerms,
+    work: Workspace,
+    out: PaymentsOut,
+) -> None:
+    """Pay principal to ``targets``, down to a target balance when ``credit_target`` >= 0.
+
+    With a credit target, the certificates from the most senior through the last target may
+    be paid down to ``min(credit_target x pool, pool - OC floor)``, the usual post-stepdown
+    class target (the pool is the month-end balance).
+    """
+    owed = work.owed
+    owed[:] = 0.0
+    for tranche in targets:
+        owed[tranche] = work.balance[tranche]
+    budget = work.accounts[Account.PRINCIPAL]
+    if credit_target >= 0.0:
+        pool_end = work.status[_POOL_END]
+        allowed = max(min(credit_target * pool_end, pool_end - terms.oc_floor), 0.0)
+        last = targets[0]
+        for tranche in targets:
+            last = max(last, tranche)
+        budget = min(budget, max(_certificates(tranches, work, last) - allowed, 0.0))
+    kept = work.accounts[Account.PRINCIPAL] - budget
+    work.accounts[Account.PRINCIPAL] = budget
+    paid = out.principal[month]
+    if mode == Mode.BY_GROUP:
+        weight = months.group_principal[month]
+        _split_by_group(targets, owed, weight, tranches.group, Account.PRINCIPAL, work, paid)
+    else:
+        _split(targets, mode, owed, Account.PRINCIPAL, work, paid, tranches.group, ANY_GROUP)
+    work.accounts[Account.PRINCIPAL] += kept
+    for tranche in targets:
+        work.balance[tranche] = owed[tranche]
+
+
+@kernel
+def _write_down(
+    targets: I64Array, month: int, tranches: TrancheArrays, work: Workspace, out: PaymentsOut
+) -> None:
+    """Write down ``targets`` in order by the certificates' excess over the pool balance."""
+    last = work.balance.shape[0] - 1
+    excess = _certificates(tranches, work, last) - work.status[_POOL_END]
+    for tranche in targets:
+        if excess <= 0.0:
+            return
+        amount = min(excess, work.balance[tranche])
+        work.balance[tranche] -= amount
+        work.unreimbursed[tranche] += amount
+        out.writedown[month, tranche] += amount
+        excess -= amount
+
+
+@kernel
+def _close_month(
+    month: int, tranches: TrancheArrays, terms: DealTerms, work: Workspace, out: PaymentsOut
+) -> None:
+    """Carry unpaid interest forward and record the month-end state."""
+    n_tranches = work.balance.shape[0]
+    for tranche in range(n_tranches):
+        unpaid = work.due_current[tranche] + work.due_carried[tranche]
+        work.unpaid_interest[tranche] = unpaid
+        out.interest_shortfall[month, tranche] = unpaid
+        out.balance[month, tranche] = work.balance[tranche]
+        out.basis_risk_carryforward[month, tranche] = work.carryforward[tranche]
+    pool_end = work.status[_POOL_END]
+    out.overcollateralization[month] = pool_end - _certificates(tranches, work, n_tranches - 1)
+    out.unallocated[month] = work.accounts.sum()
+    work.accounts[:] = 0.0
+    if terms.call_share > 0.0 and pool_end <= terms.call_share * terms.cutoff_balance:
+        work.status[_CALL_POSSIBLE] = 1.0

@@ -1,0 +1,126 @@
+"""Terminal tables and CSV text for `waterfall run` and `waterfall pool`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+CLASS_COLUMNS = (
+    "name",
+    "beginning_balance",
+    "principal",
+    "interest",
+    "writedown",
+    "wal_years",
+    "first_principal_month",
+    "last_principal_month",
+)
+
+
+def run_table(summary: dict[str, Any]) -> str:
+    """The class table and pool lines of `waterfall run`."""
+    a = summary["assumptions"]
+    lines = [
+        f"{summary['deal']}  as of {summary['as_of']}  ({a['scenario']})",
+        f"{a['prepayment']}, {a['default']}, {a['severity']}, "
+        f"lag {a['recovery_lag_months']} months, "
+        f"{'advancing' if a['advancing'] else 'no advancing'}, {a['libor']}, "
+        f"trigger {a['trigger']}, {summary['months']} months",
+        "",
+        f"{'class':<6} {'beginning':>16} {'principal':>16} {'interest':>16} "
+        f"{'writedown':>14} {'WAL':>6} {'window':>9}",
+    ]
+    for c in summary["classes"]:
+        window = (
+            f"{c['first_principal_month']}-{c['last_principal_month']}"
+            if c["first_principal_month"]
+            else "-"
+        )
+        lines.append(
+            f"{c['name']:<6} {c['beginning_balance']:>16,.2f} {c['principal']:>16,.2f} "
+            f"{c['interest']:>16,.2f} {c['writedown']:>14,.2f} {c['wal_years']:>6.2f} "
+            f"{window:>9}"
+        )
+    col = summary["collateral"]
+    lines += [
+        "",
+        f"pool: beginning {col['beginning_balance']:,.2f}; cumulative defaults "
+        f"{col['cumulative_defaults_pct']:.2f}% and losses {col['cumulative_losses_pct']:.2f}% "
+        "of the beginning balance",
+        f"stepdown month: {col['stepdown_month'] or 'none'}; first month a trigger is in "
+        f"effect: {col['first_trigger_month'] or 'none'}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def run_csv(summary: dict[str, Any]) -> str:
+    """The class table as CSV, one row per class."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CLASS_COLUMNS)
+    for c in summary["classes"]:
+        writer.writerow([c[column] for column in CLASS_COLUMNS])
+    return buffer.getvalue()
+
+
+def cashflows_csv(summary: dict[str, Any]) -> str:
+    """Month-by-month flows: per class balance/principal/interest/writedown, then collateral."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    fields = ("balance", "principal", "interest", "writedown")
+    collateral = summary["collateral"]["monthly"]
+    header = ["month", "date"]
+    header += [f"{c['name']}.{f}" for c in summary["classes"] for f in fields]
+    header += list(collateral)
+    writer.writerow(header)
+    for month in range(summary["months"]):
+        row: list[Any] = [month + 1, summary["dates"][month]]
+        row += [c["monthly"][f][month] for c in summary["classes"] for f in fields]
+        row += [values[month] for values in collateral.values()]
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def pool_csv(summary: dict[str, Any]) -> str:
+    """The pool's monthly columns as CSV."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    monthly = summary["monthly"]
+    writer.writerow(["month", *monthly])
+    for month in range(summary["months"]):
+        writer.writerow([month + 1, *(values[month] for values in monthly.values())])
+    return buffer.getvalue()
+
+
+POOL_TABLE_COLUMNS = (
+    ("performing_balance", "performing"),
+    ("new_defaults", "new_def"),
+    ("foreclosure_balance", "foreclosure"),
+    ("expected_amortization", "exp_am"),
+    ("voluntary_prepayments", "prepay"),
+    ("amortization_from_defaults", "am_def"),
+    ("actual_amortization", "act_am"),
+    ("expected_interest", "exp_int"),
+    ("interest_lost", "lost_int"),
+    ("actual_interest", "act_int"),
+    ("principal_recovery", "recovery"),
+    ("principal_loss", "loss"),
+)
+
+
+def pool_table(summary: dict[str, Any]) -> str:
+    """The pool's monthly columns, whole dollars, as the standard's tables print them."""
+    monthly = summary["monthly"]
+    widths = [14 if key == "performing_balance" else 11 for key, _ in POOL_TABLE_COLUMNS]
+    head = f"{'month':>5} " + " ".join(
+        f"{label:>{w}}" for (_, label), w in zip(POOL_TABLE_COLUMNS, widths, strict=True)
+    )
+    lines = [head]
+    for month in range(summary["months"]):
+        cells = " ".join(
+            f"{monthly[key][month]:>{w},.0f}"
+            for (key, _), w in zip(POOL_TABLE_COLUMNS, widths, strict=True)
+        )
+        lines.append(f"{month + 1:>5} {cells}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,322 @@
+"""Strict YAML for deal and scenario files, with the position of every value.
+
+PyYAML's ``safe_load`` silently keeps the last of duplicate keys, reads ``012`` as octal,
+``NO`` as ``False`` and ``5e-2`` as text. This module composes the node tree itself, so it
+can reject duplicates and leading-zero integers and remember the line and column of every
+value. Typed reading (``Reader``) turns the remaining traps into located messages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from waterfall.errors import InputFileError, Problem
+
+PathKey = tuple[str | int, ...]
+
+_LEADING_ZERO_INT = re.compile(r"^[-+]?0[0-9_]+$")
+_NUMBER_TEXT = re.compile(r"^[-+]?(\d[\d_]*)?\.?\d*([eE][-+]?\d+)?$")
+
+
+def dotted(path: PathKey) -> str:
+    """Format a key path the way messages show it: ``tranches[0].coupon``."""
+    text = ""
+    for key in path:
+        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else key)
+    return text
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: plain Python data plus the position of every node."""
+
+    file: str
+    data: Any
+    marks: dict[PathKey, tuple[int, int]]
+    problems: list[Problem] = field(default_factory=list)
+
+    def mark(self, path: PathKey) -> tuple[int, int]:
+        """Return (line, column) of ``path``, or of its nearest known parent."""
+        while path not in self.marks and path:
+            path = path[:-1]
+        return self.marks.get(path, (0, 0))
+
+    def problem(self, path: PathKey, message: str) -> Problem:
+        """Record and return a problem located at ``path``."""
+        line, column = self.mark(path)
+        found = Problem(self.file, line, column, dotted(path), message)
+        self.problems.append(found)
+        return found
+
+
+def _convert(node: yaml.Node, path: PathKey, doc: Document, loader: yaml.SafeLoader) -> Any:
+    doc.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                key = str(key)
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                doc.marks[(*path, key, "#dup")] = (line, key_node.start_mark.column + 1)
+                doc.problem(
+                    (*path, key, "#dup"),
+                    f"duplicate key '{key}' (first given on line {first_line[key]})",
+                )
+                continue
+            first_line[key] = line
+            result[key] = _convert(value_node, (*path, key), doc, loader)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, (*path, i), doc, loader) for i, item in enumerate(node.value)]
+    value = loader.construct_object(node, deep=True)
+    if (
+        isinstance(node, yaml.ScalarNode)
+        and node.style is None
+        and _LEADING_ZERO_INT.match(node.value)
+    ):
+        doc.problem(
+            path,
+            f"'{node.value}' has a leading zero, which YAML 1.1 reads as an octal number; "
+            "write it without the leading zero, or quote it if it is text",
+        )
+    return value
+
+
+def load_document(path: str | Path, text: str | None = None) -> Document:
+    """Parse a YAML file strictly.
+
+    Raises
+    ------
+    InputFileError
+        For a file that cannot be read or parsed, or that has duplicate keys or
+        leading-zero integers; every problem is listed with its line and column.
+    """
+    file = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise InputFileError(
+                [Problem(file, 0, 0, "", f"cannot read the file: {error.strerror}")]
+            ) from None
+        except UnicodeDecodeError:
+            raise InputFileError([Problem(file, 0, 0, "", "the file is not UTF-8 text")]) from None
+    doc = Document(file, None, {})
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        doc.data = {} if node is None else _convert(node, (), doc, loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        raise InputFileError(
+            [Problem(file, line, column, "", f"not valid YAML: {error.problem}")]
+        ) from None
+    finally:
+        loader.dispose()
+    if doc.problems:
+        raise InputFileError(doc.problems)
+    return doc
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {value}"
+    if isinstance(value, str):
+        return f"the text '{value}'"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return repr(value)
+
+
+class Reader:
+    """Typed, located access to a ``Document``; collects problems instead of raising.
+
+    Every getter returns a usable default after recording a problem, so that one pass
+    reports every problem in the file.
+    """
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Problems recorded so far."""
+        return self.doc.problems
+
+    def fail(self, path: PathKey, message: str) -> None:
+        """Record a problem at ``path``."""
+        self.doc.problem(path, message)
+
+    def mapping(
+        self,
+        value: Any,
+        path: PathKey,
+        required: Sequence[str] = (),
+        optional: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """Check that ``value`` is a mapping with only the allowed keys."""
+        if not isinstance(value, dict):
+            self.fail(path, f"expected a mapping, got {_describe(value)}")
+            return {}
+        allowed = [*required, *optional]
+        for key in value:
+            if key not in allowed:
+                hint = difflib.get_close_matches(key, allowed, n=1)
+                suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+                self.fail(
+                    (*path, key),
+                    f"unknown key '{key}'{suggestion} (allowed: {', '.join(allowed)})",
+                )
+        for key in required:
+            if key not in value:
+                self.fail(path, f"missing key '{key}'")
+        return value
+
+    def sequence(self, value: Any, path: PathKey, min_length: int = 0) -> list[Any]:
+        """Check that ``value`` is a list of at least ``min_length`` items."""
+        if not isinstance(value, list):
+            self.fail(path, f"expected a list, got {_describe(value)}")
+            return []
+        if len(value) < min_length:
+            self.fail(path, f"expected at least {min_length} item(s), got {len(value)}")
+        return value
+
+    def number(
+        self,
+        value: Any,
+        path: PathKey,
+        low: float = float("-inf"),
+        high: float = float("inf"),
+        *,
+        is_rate: bool = False,
+        default: float = 0.0,
+    ) -> float:
+        """Read a finite number in [low, high].
+
+        ``is_rate`` marks an annual decimal rate: a value above ``high`` that would fit
+        once divided by 100 is reported as a percentage written where a decimal belongs.
+        """
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()) and value.strip():
+                self.fail(
+                    path,
+                    f"expected a number, got the text '{value}'; YAML 1.1 reads numbers "
+                    "such as 5e-2 as text, write 0.05 or 5.0e-2",
+                )
+            else:
+                self.fail(path, f"expected a number, got {_describe(value)}")
+            return default
+        number = float(value)
+        if number != number or number in (float("inf"), float("-inf")):
+            self.fail(path, f"expected a finite number, got {value}")
+            return default
+        if is_rate and number > high and low <= number / 100 <= high:
+            self.fail(
+                path,
+                f"{value} looks like a percentage; rates are decimals, write {number / 100:g}",
+            )
+            return default
+        if not low <= number <= high:
+            self.fail(path, f"{value} is out of range; expected {_range(low, high)}")
+            return default
+        return number
+
+    def integer(
+        self, value: Any, path: PathKey, low: int = 0, high: int = 10**9, default: int = 0
+    ) -> int:
+        """Read a whole number in [low, high]."""
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                self.fail(path, f"expected a whole number, got {_describe(value)}")
+                return default
+        if not low <= value <= high:
+            self.fail(path, f"{value} is out of range; expected {_range(low, high)}")
+            return default
+        return int(value)
+
+    def text(self, value: Any, path: PathKey, default: str = "") -> str:
+        """Read a non-empty string (a name, a label)."""
+        if isinstance(value, bool):
+            self.fail(
+                path,
+                f"expected a name, got {_describe(value)}; YAML 1.1 reads yes/no/on/off "
+                "as booleans, quote the name",
+            )
+            return default
+        if isinstance(value, int | float):
+            return str(value)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(path, f"expected a name, got {_describe(value)}")
+            return default
+        return value
+
+    def flag(self, value: Any, path: PathKey, default: bool = False) -> bool:
+        """Read a boolean."""
+        if not isinstance(value, bool):
+            self.fail(path, f"expected true or false, got {_describe(value)}")
+            return default
+        return value
+
+    def choice(self, value: Any, path: PathKey, choices: Iterable[str], default: str) -> str:
+        """Read one of a fixed set of words."""
+        options = list(choices)
+        word = self.text(value, path, default)
+        if word not in options:
+            hint = difflib.get_close_matches(word, options, n=1)
+            suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+            self.fail(path, f"unknown value '{word}'{suggestion} (allowed: {', '.join(options)})")
+            return default
+        return word
+
+    def reference(
+        self, value: Any, path: PathKey, known: Sequence[str], kind: str, default: str = ""
+    ) -> str:
+        """Read a name that must be one of ``known`` (a tranche, a group, a fee)."""
+        name = self.text(value, path, default)
+        if name and name not in known:
+            hint = difflib.get_close_matches(name, known, n=1)
+            suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+            self.fail(
+                path,
+                f"unknown {kind} '{name}'; known {kind}s: {', '.join(known)}{suggestion}",
+            )
+            return default
+        return name
+
+    def optional(
+        self,
+        mapping: dict[str, Any],
+        key: str,
+        path: PathKey,
+        read: Callable[[Any, PathKey], Any],
+        default: Any,
+    ) -> Any:
+        """Read ``mapping[key]`` with ``read`` when present, else return ``default``."""
+        if key not in mapping:
+            return default
+        return read(mapping[key], (*path, key))
+
+
+def _range(low: float, high: float) -> str:
+    if high == float("inf"):
+        return f"a value of at least {low:g}"
+    if low == float("-inf"):
+        return f"a value of at most {high:g}"
+    return f"a value from {low:g} to {high:g}"
