@@ -12,6 +12,8 @@ import hashlib
 import os
 from pathlib import Path
 
+import numba
+
 _KERNEL_DIR = Path(__file__).parent / "kernels"
 
 
@@ -29,8 +31,6 @@ def _cache_dir() -> Path:
     root = Path(base) if base else Path.home() / ".cache"
     return root / "waterfall-numba" / kernel_source_hash()
 
-
-import numba
 
 # numba's cache locators read config.CACHE_DIR when a function is decorated, so setting it
 # here, before any kernel module is imported, is enough.

@@ -33,7 +33,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_rate_flags(parser: argparse.ArgumentParser) -> None:
-    vector = "percent, or a vector like \"4 11R 27\" (see README)"
+    vector = 'percent, or a vector like "4 11R 27" (see README)'
     prepay = parser.add_mutually_exclusive_group()
     prepay.add_argument("--cpr", help=f"annual prepayment rate, {vector}")
     prepay.add_argument("--smm", help=f"monthly prepayment rate, {vector}")
@@ -65,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--scenario", help="scenario file (YAML); flags override it")
     run_parser.add_argument("--trigger", choices=("tested", "failing", "passing"))
     run_parser.add_argument(
-        "--call", action=argparse.BooleanOptionalAction, default=None,
+        "--call",
+        action=argparse.BooleanOptionalAction,
+        default=None,
         help="exercise the clean-up call on its first date",
     )
     run_parser.add_argument("--cashflows", help="write month-by-month cash flows to this CSV")
@@ -225,12 +227,20 @@ def _validate(args: argparse.Namespace) -> int:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file, so no half-written file is left."""
+    if path.is_dir():
+        raise UsageError(f"cannot write '{path}': it is a directory")
+    temporary = ""
     try:
-        handle = tempfile.NamedTemporaryFile(
-            "w", dir=path.parent or ".", delete=False, suffix=".tmp", encoding="utf-8"
-        )
+        with tempfile.NamedTemporaryFile(
+            "w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8"
+        ) as handle:
+            temporary = handle.name
+            handle.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # an ordinary new file, not the temp file's 0600
+        os.replace(temporary, path)
     except OSError as error:
+        if temporary:
+            Path(temporary).unlink(missing_ok=True)
         raise UsageError(f"cannot write '{path}': {error.strerror}") from None
-    with handle:
-        handle.write(text)
-    os.replace(handle.name, path)

@@ -119,10 +119,11 @@ def scheduled_balance(note_rate: float, remaining_term: int, n_months: int) -> F
     """SCH(k), k = 0..n_months: level-pay balance factor after k months (0 after maturity)."""
     months = np.arange(n_months + 1, dtype=np.float64)
     left = np.maximum(remaining_term - months, 0.0)
-    rate = note_rate / 12.0
-    if rate == 0.0:
+    growth = np.log1p(note_rate / 12.0)
+    if growth == 0.0:
         return left / remaining_term
-    return (1.0 - (1.0 + rate) ** -left) / (1.0 - (1.0 + rate) ** -remaining_term)
+    # 1 - (1 + r)^-k written with expm1 so that a tiny rate loses no precision
+    return np.expm1(-left * growth) / np.expm1(-remaining_term * growth)
 
 
 def curve_values(curve: Curve, n_months: int) -> F64Array:
@@ -255,7 +256,10 @@ def compile_tranches(deal: Deal, cal: Calendar) -> TrancheArrays:
         return np.array([int(v) for v in values], dtype=np.int64)
 
     kinds = [
-        Coupon.FLOATING if t.margin is not None else Coupon.FIXED if t.coupon is not None
+        Coupon.FLOATING
+        if t.margin is not None
+        else Coupon.FIXED
+        if t.coupon is not None
         else Coupon.NONE
         for t in tranches
     ]
@@ -283,8 +287,8 @@ def compile_terms(deal: Deal, scenario: Scenario) -> DealTerms:
     """Scalar terms; dates become distribution numbers."""
     first = deal.first_distribution
     call = deal.clean_up_call
-    exercised = call.is_exercised if scenario.is_call_exercised is None else (
-        scenario.is_call_exercised
+    exercised = (
+        call.is_exercised if scenario.is_call_exercised is None else (scenario.is_call_exercised)
     )
     return DealTerms(
         cutoff_balance=deal.cutoff_balance,
@@ -317,6 +321,8 @@ def compile_program(deal: Deal) -> WaterfallProgram:
     def ints(values: list[int]) -> I64Array:
         return np.array(values, dtype=np.int64)
 
+    principal_steps = [i for i, s in enumerate(steps) if s.action == "pay_principal"]
+    last_principal = principal_steps[-1] if principal_steps else len(steps)
     return WaterfallProgram(
         step=ints([STEPS[s.action] for s in steps]),
         mode=ints([MODES[s.mode] for s in steps]),
@@ -329,4 +335,5 @@ def compile_program(deal: Deal) -> WaterfallProgram:
         target_start=ints(starts),
         target_stop=ints(stops),
         targets=ints(targets),
+        sweeps_principal=ints([int(index > last_principal) for index in range(len(steps))]),
     )

@@ -143,9 +143,7 @@ PAYMENT_MONTH_FIELDS = (
 
 def allocate_workspace(n_tranches: int) -> Workspace:
     """Scratch arrays for one run of ``apply_waterfall``."""
-    return Workspace(
-        *(np.zeros(n_tranches) for _ in range(7)), np.zeros(N_ACCOUNTS), np.zeros(8)
-    )
+    return Workspace(*(np.zeros(n_tranches) for _ in range(7)), np.zeros(N_ACCOUNTS), np.zeros(8))
 
 
 def run(deal: Deal, scenario: Scenario) -> Result:
@@ -185,7 +183,11 @@ def _wrap(
         if tranche.holds_overcollateralization:
             balance[:, index] = out.overcollateralization
     interest = (
-        out.interest + out.basis_risk_paid + out.writedown_reimbursed + out.penalties + out.residual
+        out.interest
+        + out.basis_risk_paid
+        + out.writedown_reimbursed
+        + out.penalties
+        + out.residual
     )
     beginning = compiled.tranches.balance.copy()
     for index, tranche in enumerate(deal.tranches):

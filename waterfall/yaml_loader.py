@@ -41,6 +41,7 @@ class Document:
     data: Any
     marks: dict[PathKey, tuple[int, int]]
     problems: list[Problem] = field(default_factory=list)
+    reported: set[PathKey] = field(default_factory=set)  # paths whose value is known bad
 
     def mark(self, path: PathKey) -> tuple[int, int]:
         """Return (line, column) of ``path``, or of its nearest known parent."""
@@ -53,6 +54,7 @@ class Document:
         line, column = self.mark(path)
         found = Problem(self.file, line, column, dotted(path), message)
         self.problems.append(found)
+        self.reported.add(path)
         return found
 
 
@@ -67,10 +69,14 @@ def _convert(node: yaml.Node, path: PathKey, doc: Document, loader: yaml.SafeLoa
                 key = str(key)
             line = key_node.start_mark.line + 1
             if key in first_line:
-                doc.marks[(*path, key, "#dup")] = (line, key_node.start_mark.column + 1)
-                doc.problem(
-                    (*path, key, "#dup"),
-                    f"duplicate key '{key}' (first given on line {first_line[key]})",
+                doc.problems.append(
+                    Problem(
+                        doc.file,
+                        line,
+                        key_node.start_mark.column + 1,
+                        dotted(path),
+                        f"duplicate key '{key}' (first given on line {first_line[key]})",
+                    )
                 )
                 continue
             first_line[key] = line
@@ -78,7 +84,11 @@ def _convert(node: yaml.Node, path: PathKey, doc: Document, loader: yaml.SafeLoa
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*path, i), doc, loader) for i, item in enumerate(node.value)]
-    value = loader.construct_object(node, deep=True)
+    try:
+        value = loader.construct_object(node, deep=True)
+    except ValueError as error:  # e.g. a date YAML reads but the calendar lacks: 2020-02-30
+        doc.problem(path, f"'{node.value}' is not a valid value: {error}")
+        return None
     if (
         isinstance(node, yaml.ScalarNode)
         and node.style is None
@@ -95,11 +105,13 @@ def _convert(node: yaml.Node, path: PathKey, doc: Document, loader: yaml.SafeLoa
 def load_document(path: str | Path, text: str | None = None) -> Document:
     """Parse a YAML file strictly.
 
+    Duplicate keys and leading-zero integers are recorded in ``Document.problems`` (the
+    caller reads on and raises once with every problem in the file).
+
     Raises
     ------
     InputFileError
-        For a file that cannot be read or parsed, or that has duplicate keys or
-        leading-zero integers; every problem is listed with its line and column.
+        For a file that cannot be read or is not valid YAML, with its line and column.
     """
     file = str(path)
     if text is None:
@@ -124,8 +136,6 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
         ) from None
     finally:
         loader.dispose()
-    if doc.problems:
-        raise InputFileError(doc.problems)
     return doc
 
 
@@ -170,6 +180,8 @@ class Reader:
         optional: Sequence[str] = (),
     ) -> dict[str, Any]:
         """Check that ``value`` is a mapping with only the allowed keys."""
+        if self.is_reported(value, path):
+            return {}
         if not isinstance(value, dict):
             self.fail(path, f"expected a mapping, got {_describe(value)}")
             return {}
@@ -185,10 +197,17 @@ class Reader:
         for key in required:
             if key not in value:
                 self.fail(path, f"missing key '{key}'")
+                self.doc.reported.add((*path, key))
         return value
+
+    def is_reported(self, value: Any, path: PathKey) -> bool:
+        """Return True for a missing or unreadable value already reported at ``path``."""
+        return value is None and path in self.doc.reported
 
     def sequence(self, value: Any, path: PathKey, min_length: int = 0) -> list[Any]:
         """Check that ``value`` is a list of at least ``min_length`` items."""
+        if self.is_reported(value, path):
+            return []
         if not isinstance(value, list):
             self.fail(path, f"expected a list, got {_describe(value)}")
             return []
@@ -211,6 +230,8 @@ class Reader:
         ``is_rate`` marks an annual decimal rate: a value above ``high`` that would fit
         once divided by 100 is reported as a percentage written where a decimal belongs.
         """
+        if self.is_reported(value, path):
+            return default
         if isinstance(value, bool) or not isinstance(value, int | float):
             if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()) and value.strip():
                 self.fail(
@@ -240,6 +261,8 @@ class Reader:
         self, value: Any, path: PathKey, low: int = 0, high: int = 10**9, default: int = 0
     ) -> int:
         """Read a whole number in [low, high]."""
+        if self.is_reported(value, path):
+            return default
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
@@ -253,6 +276,8 @@ class Reader:
 
     def text(self, value: Any, path: PathKey, default: str = "") -> str:
         """Read a non-empty string (a name, a label)."""
+        if self.is_reported(value, path):
+            return default
         if isinstance(value, bool):
             self.fail(
                 path,
@@ -269,6 +294,8 @@ class Reader:
 
     def flag(self, value: Any, path: PathKey, default: bool = False) -> bool:
         """Read a boolean."""
+        if self.is_reported(value, path):
+            return default
         if not isinstance(value, bool):
             self.fail(path, f"expected true or false, got {_describe(value)}")
             return default

@@ -10,7 +10,9 @@ passes (STANDARDS 2.5).
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
+
+from waterfall._types import F64Array
 
 __all__ = ["PRINCIPAL_THRESHOLD", "principal_window", "wal_years"]
 
@@ -18,7 +20,7 @@ PRINCIPAL_THRESHOLD = 0.005
 """Smallest principal payment that counts in the principal window: half a cent."""
 
 
-def _principal_vector(principal: ArrayLike) -> NDArray[np.float64]:
+def _principal_vector(principal: ArrayLike) -> F64Array:
     values = np.asarray(principal, dtype=np.float64)
     if values.ndim != 1:
         raise ValueError(f"principal must be one-dimensional, got shape {values.shape}")

@@ -21,8 +21,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.optimize import brentq
+
+from waterfall._types import F64Array
 
 __all__ = [
     "DISCOUNT_MARGIN_BRACKET",
@@ -58,7 +60,7 @@ SOLVER_MAXITER = 200
 """Iteration limit of the root searches (Brent's method converges long before)."""
 
 
-def _vector(values: ArrayLike, name: str) -> NDArray[np.float64]:
+def _vector(values: ArrayLike, name: str) -> F64Array:
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
@@ -67,9 +69,7 @@ def _vector(values: ArrayLike, name: str) -> NDArray[np.float64]:
     return array
 
 
-def _flows_and_times(
-    cash_flows: ArrayLike, times_years: ArrayLike
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _flows_and_times(cash_flows: ArrayLike, times_years: ArrayLike) -> tuple[F64Array, F64Array]:
     flows = _vector(cash_flows, "cash_flows")
     times = _vector(times_years, "times_years")
     if times.shape != flows.shape:
@@ -101,7 +101,7 @@ def _check_price(price: float) -> None:
         )
 
 
-def _check_receivable(flows: NDArray[np.float64]) -> None:
+def _check_receivable(flows: F64Array) -> None:
     """Reject flows for which a price-to-rate solve has no unique answer."""
     if np.any(flows < 0.0):
         raise ValueError(
@@ -112,8 +112,8 @@ def _check_receivable(flows: NDArray[np.float64]) -> None:
         raise ValueError("no cash flow: every cash flow is zero, so no rate prices them")
 
 
-def _discount_factors(times: NDArray[np.float64], yield_bey: float) -> NDArray[np.float64]:
-    discount: NDArray[np.float64] = (1.0 + yield_bey / 2.0) ** (-2.0 * times)
+def _discount_factors(times: F64Array, yield_bey: float) -> F64Array:
+    discount: F64Array = (1.0 + yield_bey / 2.0) ** (-2.0 * times)
     return discount
 
 
@@ -263,7 +263,7 @@ def bey_from_mortgage_yield(mortgage_yield: float) -> float:
 
 def _priced(
     cash_flows: ArrayLike, times_years: ArrayLike, yield_bey: float
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], float]:
+) -> tuple[F64Array, F64Array, F64Array, float]:
     """Return flows, times, discounted flows and their price; the price must be positive."""
     flows, times = _flows_and_times(cash_flows, times_years)
     _check_yield(yield_bey)
@@ -375,7 +375,7 @@ def convexity(cash_flows: ArrayLike, times_years: ArrayLike, yield_bey: float) -
 
 def _floater_inputs(
     cash_flows: ArrayLike, period_fractions: ArrayLike, index_rates: ArrayLike
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+) -> tuple[F64Array, F64Array, F64Array]:
     flows = _vector(cash_flows, "cash_flows")
     fractions = np.broadcast_to(np.asarray(period_fractions, dtype=np.float64), flows.shape)
     rates = np.broadcast_to(np.asarray(index_rates, dtype=np.float64), flows.shape)
@@ -388,9 +388,9 @@ def _floater_inputs(
 
 
 def _floater_price(
-    flows: NDArray[np.float64],
-    fractions: NDArray[np.float64],
-    rates: NDArray[np.float64],
+    flows: F64Array,
+    fractions: F64Array,
+    rates: F64Array,
     discount_margin: float,
 ) -> float:
     growth = 1.0 + (rates + discount_margin) * fractions

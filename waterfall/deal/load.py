@@ -65,6 +65,8 @@ class _DealReader(Reader):
 
     def day(self, value: Any, path: PathKey) -> date:
         """Read a date written as YYYY-MM-DD."""
+        if self.is_reported(value, path):
+            return date(2000, 1, 1)
         if isinstance(value, date):
             return value
         if isinstance(value, str):
@@ -347,7 +349,7 @@ def _read_step(
             f"a step names exactly one action; found {len(actions)} (allowed: "
             f"{', '.join(ACTIONS)})",
         )
-        return WaterfallStep("pay_residual", ())
+        return WaterfallStep("", ())  # no action: reported above, skipped by the checks
     action = actions[0]
     value = m[action]
     apath = (*path, action)

@@ -21,6 +21,8 @@ def validate_waterfall(deal: Deal, r: Reader) -> None:
     kinds = {tranche.name: tranche.kind for tranche in deal.tranches}
     groups = {tranche.name: tranche.group for tranche in deal.tranches}
     for i, step in enumerate(deal.waterfall):
+        if not step.action:
+            continue
         path = ("waterfall", i, step.action)
         if step.action in ONE_TARGET_ACTIONS and len(step.targets) != 1:
             r.fail(path, f"{step.action} takes one tranche, got {len(step.targets)}")
@@ -44,7 +46,13 @@ def validate_waterfall(deal: Deal, r: Reader) -> None:
             r.fail(("waterfall", i, "target"), "'target' applies to pay_principal steps only")
         if len(set(step.targets)) != len(step.targets):
             r.fail(path, "a tranche is named twice in one step")
-    if not deal.waterfall or deal.waterfall[-1].action != "pay_residual":
+    for i, step in enumerate(deal.waterfall):
+        if step.action not in ("", "pay_fee", "overcollateralization") and not step.targets:
+            r.fail(("waterfall", i, step.action), f"{step.action} names no tranche")
+    has_waterfall = ("waterfall",) not in r.doc.reported
+    if has_waterfall and (
+        not deal.waterfall or deal.waterfall[-1].action not in ("pay_residual", "")
+    ):
         r.fail(
             ("waterfall",),
             "the last step must be pay_residual, so that every dollar collected has a recipient",
@@ -60,7 +68,8 @@ def validate_waterfall(deal: Deal, r: Reader) -> None:
     for i, name in enumerate(deal.stepdown.senior_tranches):
         if kinds.get(name, "bond") != "bond":
             r.fail(("stepdown", "senior_tranches", i), f"'{name}' is not a bond tranche")
-    if deal.as_of < deal.first_distribution.replace(day=1):
+    dates_read = not {("as_of",), ("first_distribution",)} & r.doc.reported
+    if dates_read and deal.as_of < deal.first_distribution.replace(day=1):
         r.fail(
             ("as_of",),
             f"as_of {deal.as_of} is before first_distribution {deal.first_distribution}",

@@ -99,7 +99,9 @@ def _project_month(
 ) -> tuple[float, float]:
     """Apply the C.3 formulas for one month of one group; return (PERF(i), FCL(i))."""
     schedule = collateral.schedule
-    amortization_factor = schedule[month + 1, group] / schedule[month, group]
+    amortization_factor = 0.0  # a group past its last scheduled payment keeps nothing
+    if schedule[month, group] > 0.0:
+        amortization_factor = schedule[month + 1, group] / schedule[month, group]
     new_defaults = performing * rates.mdr[month, group]
     out.new_defaults[month, group] = new_defaults  # read back at once when the lag is 0
     liquidated, loss = _liquidations(month, group, rates, schedule, out)
@@ -148,7 +150,7 @@ def _liquidations(
     if default_month >= 0:
         defaulted = out.new_defaults[default_month, group]
         balance = defaulted
-        if rates.is_advancing:
+        if rates.is_advancing and schedule[default_month, group] > 0.0:
             balance = defaulted * schedule[month, group] / schedule[default_month, group]
         liquidated += balance
         loss += min(defaulted * rates.severity[default_month, group], balance)

@@ -36,7 +36,12 @@ class When(IntEnum):
 
 
 class InterestPart(IntEnum):
-    """Which interest a PAY_INTEREST step pays."""
+    """Which interest a PAY_INTEREST step pays.
+
+    ALL: current interest, then earlier shortfalls. CURRENT: this month's accrual only.
+    CARRIED: whatever is still owed (earlier shortfalls and this month's unpaid current
+    interest), as the excess-cash-flow part of a waterfall pays "unpaid interest amounts".
+    """
 
     ALL = 0
     CURRENT = 1

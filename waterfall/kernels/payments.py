@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-
 from waterfall._jit import kernel
 from waterfall._types import F64Array, I64Array
 from waterfall.kernels.opcodes import Account, Coupon, InterestPart, Mode, Step, TriggerMode, When
@@ -88,6 +87,7 @@ class WaterfallProgram(NamedTuple):
     target_start: I64Array  # (n_steps,) first position in ``targets``
     target_stop: I64Array  # (n_steps,) one past the last position in ``targets``
     targets: I64Array  # (n_targets,) tranche indices of all steps, concatenated
+    sweeps_principal: I64Array  # (n_steps,) 1 after the last PAY_PRINCIPAL step
 
 
 class PaymentsOut(NamedTuple):
@@ -316,11 +316,15 @@ def _test_structure(
     enhancement = (pool_end - senior) / pool_end if pool_end > 0.0 else 0.0
     out.senior_enhancement[month] = enhancement
     distribution = months.distribution_number[month]
-    if work.status[_STEPPED] == 0.0 and has_seniors and (
-        senior <= 0.0
-        or (
-            distribution >= terms.stepdown_distribution
-            and enhancement >= terms.senior_enhancement_target
+    if (
+        work.status[_STEPPED] == 0.0
+        and has_seniors
+        and (
+            senior <= 0.0
+            or (
+                distribution >= terms.stepdown_distribution
+                and enhancement >= terms.senior_enhancement_target
+            )
         )
     ):
         work.status[_STEPPED] = 1.0
@@ -371,6 +375,11 @@ def _run_step(
 ) -> None:
     """Dispatch one step of the program to its helper."""
     kind = program.step[step]
+    if program.sweeps_principal[step] == 1:
+        # principal no class could take joins the excess cash flow, which pays unpaid
+        # interest and reimbursements before the residual
+        work.accounts[Account.INTEREST] += work.accounts[Account.PRINCIPAL]
+        work.accounts[Account.PRINCIPAL] = 0.0
     first = program.target_start[step]
     stop = program.target_stop[step]
     targets = program.targets[first:stop]
@@ -429,8 +438,9 @@ def _pay_interest(
     owed = work.owed
     owed[:] = 0.0
     for tranche in targets:
-        if part != InterestPart.CARRIED:
-            owed[tranche] += work.due_current[tranche]
+        # a CARRIED step pays everything still owed: earlier months' shortfalls and any of
+        # this month's current interest an earlier step could not pay (unpaid interest amount)
+        owed[tranche] += work.due_current[tranche]
         if part != InterestPart.CURRENT:
             owed[tranche] += work.due_carried[tranche]
     paid = out.interest[month]
@@ -444,8 +454,6 @@ def _pay_interest(
         unpaid = owed[tranche]
         if part == InterestPart.CURRENT:
             work.due_current[tranche] = unpaid
-        elif part == InterestPart.CARRIED:
-            work.due_carried[tranche] = unpaid
         else:
             carried = min(unpaid, work.due_carried[tranche])
             work.due_carried[tranche] = carried

@@ -86,9 +86,7 @@ def result_summary(result: Result) -> dict[str, Any]:
     }
 
 
-def pool_summary(
-    out: CollateralOut, inputs: dict[str, Any], scenario: Scenario
-) -> dict[str, Any]:
+def pool_summary(out: CollateralOut, inputs: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
     """The ``waterfall pool --format json`` document."""
     n_months = out.performing_balance.shape[0]
     return {

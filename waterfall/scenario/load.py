@@ -51,7 +51,7 @@ def check_curve(measure: str, spec: Any) -> tuple[Curve | None, str]:
     """Check one assumption written in percent; return (curve, "") or (None, message)."""
     limit = CURVE_LIMITS[measure]
     if isinstance(spec, bool) or not isinstance(spec, int | float | str):
-        return None, f"expected a percentage or a vector like \"4 11R 27\", got {spec!r}"
+        return None, f'expected a percentage or a vector like "4 11R 27", got {spec!r}'
     if isinstance(spec, str):
         try:
             values = parse_vector(spec, VECTOR_CHECK_MONTHS)

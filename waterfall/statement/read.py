@@ -37,6 +37,7 @@ from typing import Generic, Protocol, TypeVar
 from waterfall.errors import Problem, StatementError
 
 __all__ = [
+    "PER_THOUSAND_TOLERANCE",
     "CheckRules",
     "ClassDistribution",
     "ClassInterestShortfall",
@@ -307,8 +308,19 @@ def _to_count(text: str) -> int:
 
 
 _MONTH_NAMES = (
-    "January February March April May June July August September October November December"
-).split()
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _to_date(text: str) -> date:
@@ -573,7 +585,7 @@ class _Reader:
         ]
 
     def find_labelled(
-        self, region: _Region, where: str, labels: tuple[str, ...], example: str
+        self, region: _Region, where: str, labels: tuple[str, ...], expected: str
     ) -> _Labelled | None:
         """Find the one line of `region` that starts with one of `labels`; mark it read."""
         for label in labels:
@@ -586,8 +598,8 @@ class _Reader:
                     region.anchor,
                     1,
                     where,
-                    f"expected a line '{labels[0]} {example}' in {region.describe()}, "
-                    "found none",
+                    f"expected a line labelled {labels[0]!r} with {expected} in "
+                    f"{region.describe()}, found none",
                 )
             return None
         self.used.update(hits)
@@ -609,22 +621,22 @@ class _Reader:
         self, region: _Region, where: str, labels: tuple[str, ...], fmt: _Format[_T]
     ) -> _T:
         """Parse the value after the one line of `region` that starts with one of `labels`."""
-        found = self.find_labelled(region, where, labels, fmt.expected.split(" like ")[-1])
+        found = self.find_labelled(region, where, labels, fmt.expected)
         if found is None:
             return fmt.placeholder
         return self.parse(found.value, found.index, found.column, where, fmt)
 
     def table(
-        self, region: _Region, where: str, header: tuple[str, ...]
+        self, region: _Region, where: str, header: tuple[str, ...], *, has_rows: bool = True
     ) -> tuple[int, list[int]] | None:
         """Find `header` (consecutive lines) in `region`; return its last line and the rows.
 
-        The rows are the non-blank lines below the header, up to the first blank line.
+        The rows are the non-blank lines below the header, up to the first blank line; they
+        are marked read unless `has_rows` is false (rows found by their labels instead).
         """
         for index in range(region.start, region.stop - len(header) + 1):
             if all(
-                index + offset not in self.used
-                and _normalized(self.lines[index + offset]) == text
+                index + offset not in self.used and _normalized(self.lines[index + offset]) == text
                 for offset, text in enumerate(header)
             ):
                 break
@@ -645,7 +657,8 @@ class _Reader:
             if not self.lines[row].strip() or row in self.used:
                 break
             rows.append(row)
-        self.used.update(rows)
+        if has_rows:
+            self.used.update(rows)
         return last, rows
 
     def is_heading(self, index: int, section: _Section) -> bool:
@@ -728,7 +741,11 @@ class _Reader:
             return
         labels = (
             [section.heading for section in _SECTIONS]
-            + [text for header in (_SUMMARY_HEADER, _END_HEADER, _PER_THOUSAND_HEADER) for text in header]
+            + [
+                text
+                for header in (_SUMMARY_HEADER, _END_HEADER, _PER_THOUSAND_HEADER)
+                for text in header
+            ]
             + list(
                 _all_labels(
                     _PRINCIPAL_LABELS,
@@ -751,10 +768,14 @@ class _Reader:
                 ),
                 _SECTIONS[0].where,
             )
-            words = re.match(r"\s*'?(.*?)(?:\s+[-(\d].*)?$", line)
-            lead = words.group(1) if words else line.strip()
-            close = difflib.get_close_matches(lead, labels, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close and lead else ""
+            words = re.match(r"\s*'?(.*?)(?:\s+[-(]?\d.*)?$", line)
+            lead = _normalized(words.group(1)) if words else ""
+            close = difflib.get_close_matches(lead, labels, n=1, cutoff=0.6) if lead else []
+            hint = ""
+            if close and close[0] == lead:
+                hint = f"; {lead!r} is read once, in its own section"
+            elif close:
+                hint = f"; did you mean {close[0]!r}?"
             first = len(line) - len(line.lstrip()) + 1
             self.report(
                 index,
@@ -771,7 +792,6 @@ class _Reader:
 
 @dataclass(frozen=True, slots=True)
 class _SummaryRow:
-    index: int
     original_face: Decimal
     beginning_balance: Decimal
     principal: Decimal
@@ -781,7 +801,6 @@ class _SummaryRow:
 
 @dataclass(frozen=True, slots=True)
 class _EndRow:
-    index: int
     loss: Decimal | None
     interest_shortfall: Decimal | None
     ending_balance: Decimal
@@ -824,6 +843,8 @@ def _class_name(reader: _Reader, token: _Token, index: int, table: _ClassTable) 
 
 def _read_series_and_date(reader: _Reader) -> tuple[str, date]:
     region = reader.region(0)
+    if region.is_silent:
+        return _SERIES.placeholder, _DATE.placeholder
     # The series is printed below the title, above the statement's heading (and on the
     # Form 8-K cover before it); all of them must agree.
     hits = [
@@ -837,7 +858,8 @@ def _read_series_and_date(reader: _Reader) -> tuple[str, date]:
             region.anchor,
             1,
             "series",
-            f"expected a line 'Series 2002-HE1' above line {region.stop + 1}, found none",
+            f"expected a line labelled 'Series' with {_SERIES.expected} in lines "
+            f"1-{region.stop}, found none",
         )
     for index in hits:
         reader.used.add(index)
@@ -922,7 +944,7 @@ def _read_summary(
             if has_rate
             else None
         )
-        rows[name] = _SummaryRow(index, face, beginning, principal, rate, interest)
+        rows[name] = _SummaryRow(face, beginning, principal, rate, interest)
     if not has_total:
         reader.report(
             table.header,
@@ -965,7 +987,7 @@ def _read_end_table(reader: _Reader, region: _Region, table: _ClassTable) -> dic
             else None
         )
         ending = reader.parse_token(values[-1], index, f"{where}.ending_balance", _TABLE_AMOUNT)
-        rows[name] = _EndRow(index, loss, shortfall, ending)
+        rows[name] = _EndRow(loss, shortfall, ending)
     return rows
 
 
@@ -1144,7 +1166,7 @@ def _read_delinquencies(reader: _Reader) -> tuple[ServicerDelinquency, ...]:
                 "'Delinq Info  Fairbanks  Long Beach', found none",
             )
     header = ("Count Balance " * max(len(servicers), 1)).strip()
-    reader.table(region, "delinquencies", (header,))
+    reader.table(region, "delinquencies", (header,), has_rows=False)
     note = next(
         (
             i
@@ -1161,7 +1183,9 @@ def _read_delinquencies(reader: _Reader) -> tuple[ServicerDelinquency, ...]:
             reader.used.add(index)
     by_servicer: list[dict[str, LoanCountBalance | None]] = [{} for _ in servicers]
     for key, labels in _DELINQUENCY_LABELS.items():
-        found = reader.find_labelled(region, f"delinquencies.{key}", labels, "143 19,526,780.36")
+        found = reader.find_labelled(
+            region, f"delinquencies.{key}", labels, "a count and a balance for each servicer"
+        )
         if found is None:
             continue
         tokens = reader.tokens_after(found)
@@ -1184,7 +1208,7 @@ def _read_delinquencies(reader: _Reader) -> tuple[ServicerDelinquency, ...]:
                 reader, tokens[2 * number : 2 * number + 2], found.index, where
             )
     if reader.problems:
-        return ()
+        return ()  # a bucket may be missing; the caller raises
     return tuple(
         ServicerDelinquency(
             servicer=servicer,
@@ -1215,8 +1239,14 @@ def _read_servicer_loans(
     rows = []
     for index in found[1]:
         tokens = reader.tokens(index)
-        name = " ".join(token.text for token in tokens[:-2])
-        if len(tokens) < 3 or not re.search("[A-Za-z]", name):
+        # The name is the words before the first number (a garbled number still starts with
+        # a digit); 'Long Beach' has a space in it.
+        first_value = next(
+            (n for n, token in enumerate(tokens) if re.match(r"[-(]?\d", token.text)),
+            len(tokens),
+        )
+        name = " ".join(token.text for token in tokens[:first_value])
+        if len(tokens) - first_value != 2 or not name:
             reader.report(
                 index,
                 tokens[0].column,
@@ -1382,3 +1412,268 @@ def parse_statement(text: str, file: str = "<text>") -> Statement:
         extraordinary_trust_fund_expenses=amounts["extraordinary_trust_fund_expenses"],
         is_trigger_event=is_trigger_event,
     )
+
+
+def read_statement(path: str | os.PathLike[str]) -> Statement:
+    """Read one monthly statement from a text file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The statement file, e.g. ``deals/statements/2002-HE1-2002-11-15.txt``.
+
+    Returns
+    -------
+    Statement
+        Every figure of the statement, exactly as printed.
+
+    Raises
+    ------
+    StatementError
+        If the file is not text, or a line is missing, garbled or not understood.
+    OSError
+        If the file cannot be read.
+    """
+    file = os.fspath(path)
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        problem = Problem(
+            file,
+            data.count(b"\n", 0, error.start) + 1,
+            error.start - line_start + 1,
+            "",
+            f"expected text (ASCII or UTF-8), got the byte 0x{data[error.start]:02x}",
+        )
+        raise StatementError([problem]) from None
+    return parse_statement(text, file)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRules:
+    """Which classes each cross-check of :func:`check_statement` covers.
+
+    The defaults fit this trustee's 2002-HE1 statements: on 15-Nov-2002 each sum holds
+    exactly with them and with no other choice (DEAL_NOTES.md).
+    """
+
+    #: Left out of the Total row's face, beginning balance and principal: the interest-only
+    #: classes (notional balances), P's $100 and the X and R certificates.
+    total_balance_excludes: frozenset[str] = frozenset({"A-IO", "BIO", "P", "X", "R"})
+    #: Left out of the Total row's interest.
+    total_interest_excludes: frozenset[str] = frozenset({"BIO"})
+    #: Interest-only classes: a notional balance follows a schedule, not the principal paid,
+    #: so it is not rolled forward.
+    notional_classes: frozenset[str] = frozenset({"A-IO", "BIO"})
+    #: The class whose balance is the overcollateralization amount. It grows by excess
+    #: interest paid as principal to other classes and falls by realized losses, so its
+    #: ending balance is compared with the ending overcollateralization amount instead
+    #: (on 15-Nov-2002 X ends 0.01 below its beginning balance with no principal paid).
+    overcollateralization_class: str = "X"
+
+
+#: Per-$1,000 figures are compared with the dollar amounts to within this (or half a unit of
+#: the last printed decimal, if coarser). The trustee divides unrounded amounts: on 15-Nov-2002
+#: A-1's principal factor is 1.24 units of the 8th decimal off a straight division. 1e-7 per
+#: $1,000 is 2.4 cents on the largest class, so a wrong digit is still caught.
+PER_THOUSAND_TOLERANCE = Decimal("1e-7")
+
+
+def _compare(
+    findings: list[str], where: str, reported: Decimal, expected: Decimal, formula: str
+) -> None:
+    if reported != expected:
+        difference = reported - expected
+        side = "above" if difference > 0 else "below"
+        findings.append(
+            f"{where}: {reported:,} is {abs(difference):,} {side} {formula} = {expected:,}"
+        )
+
+
+def _check_classes(statement: Statement, rules: CheckRules, findings: list[str]) -> None:
+    for row in statement.classes:
+        where = f"classes[{row.name}].ending_balance"
+        if row.name == rules.overcollateralization_class:
+            _compare(
+                findings,
+                where,
+                row.ending_balance,
+                statement.principal.ending_overcollateralization,
+                "principal.ending_overcollateralization",
+            )
+        elif row.name not in rules.notional_classes:
+            loss = row.loss or Decimal(0)
+            _compare(
+                findings,
+                where,
+                row.ending_balance,
+                row.beginning_balance - row.principal - loss,
+                "beginning_balance - principal - loss "
+                f"({row.beginning_balance:,} - {row.principal:,} - {loss:,})",
+            )
+    balance_rows = [r for r in statement.classes if r.name not in rules.total_balance_excludes]
+    interest_rows = [r for r in statement.classes if r.name not in rules.total_interest_excludes]
+    over_balance = f"the sum over {', '.join(r.name for r in balance_rows)}"
+    total = statement.total
+    for key, reported, values in (
+        ("original_face", total.original_face, [r.original_face for r in balance_rows]),
+        (
+            "beginning_balance",
+            total.beginning_balance,
+            [r.beginning_balance for r in balance_rows],
+        ),
+        ("principal", total.principal, [r.principal for r in balance_rows]),
+    ):
+        _compare(findings, f"total.{key}", reported, sum(values, Decimal(0)), over_balance)
+    _compare(
+        findings,
+        "total.interest",
+        total.interest,
+        sum((r.interest for r in interest_rows), Decimal(0)),
+        f"the sum over {', '.join(r.name for r in interest_rows)}",
+    )
+
+
+def _check_per_thousand(statement: Statement, findings: list[str]) -> None:
+    for row in statement.classes:
+        if not row.original_face:
+            continue
+        factors = statement.per_thousand_by_name(row.name)
+        for key, reported, amount in (
+            ("principal", factors.principal, row.principal),
+            ("interest", factors.interest, row.interest),
+            ("interest_shortfall", factors.interest_shortfall, row.interest_shortfall),
+            ("ending_factor", factors.ending_factor, row.ending_balance),
+        ):
+            expected = (amount or Decimal(0)) / row.original_face * 1000
+            exponent = reported.as_tuple().exponent
+            half_unit = Decimal(5).scaleb(exponent - 1) if isinstance(exponent, int) else 0
+            tolerance = max(PER_THOUSAND_TOLERANCE, half_unit)
+            if abs(reported - expected) > tolerance:
+                source = "ending_balance" if key == "ending_factor" else key
+                findings.append(
+                    f"per_thousand[{row.name}].{key}: {reported} is not classes[{row.name}]."
+                    f"{source} / original_face x 1000 = {expected:.10f} (to within {tolerance})"
+                )
+
+
+def _check_collateral(statement: Statement, findings: list[str]) -> None:
+    principal = statement.principal
+    parts = (
+        principal.scheduled_principal,
+        principal.prepayments,
+        principal.curtailments,
+        principal.net_liquidation_proceeds,
+        principal.loan_purchase_prices,
+    )
+    _compare(
+        findings,
+        "principal.total_principal_remittance",
+        principal.total_principal_remittance,
+        sum(parts, Decimal(0)),
+        "scheduled_principal + prepayments + curtailments + net_liquidation_proceeds + "
+        f"loan_purchase_prices ({' + '.join(f'{part:,}' for part in parts)})",
+    )
+    _compare(
+        findings,
+        "principal.total_principal_distributed",
+        principal.total_principal_distributed,
+        principal.total_principal_remittance + principal.pre_funding_distributed,
+        "total_principal_remittance + pre_funding_distributed "
+        f"({principal.total_principal_remittance:,} + {principal.pre_funding_distributed:,})",
+    )
+    _compare(
+        findings,
+        "principal.ending_balance",
+        principal.ending_balance,
+        principal.beginning_balance
+        - principal.total_principal_remittance
+        - principal.net_realized_losses,
+        "beginning_balance - total_principal_remittance - net_realized_losses "
+        f"({principal.beginning_balance:,} - {principal.total_principal_remittance:,} - "
+        f"{principal.net_realized_losses:,})",
+    )
+    interest = statement.interest
+    _compare(
+        findings,
+        "interest.total",
+        interest.total,
+        interest.scheduled_interest_net_of_servicing_fee
+        + interest.capitalized_interest_withdrawal
+        - interest.relief_act_shortfall,
+        "scheduled_interest_net_of_servicing_fee + capitalized_interest_withdrawal - "
+        f"relief_act_shortfall ({interest.scheduled_interest_net_of_servicing_fee:,} + "
+        f"{interest.capitalized_interest_withdrawal:,} - {interest.relief_act_shortfall:,})",
+    )
+    _compare(
+        findings,
+        "pool.loan_balance",
+        statement.pool.loan_balance,
+        principal.ending_balance,
+        "principal.ending_balance",
+    )
+    for servicer in statement.delinquencies:
+        if servicer.total is None:
+            continue
+        buckets = (servicer.days_30_59, servicer.days_60_89, servicer.days_90_plus)
+        where = f"delinquencies[{servicer.servicer}].total"
+        if servicer.total.count != sum(bucket.count for bucket in buckets):
+            findings.append(
+                f"{where}.count: {servicer.total.count} is not the sum of the three buckets, "
+                f"{sum(bucket.count for bucket in buckets)}"
+            )
+        _compare(
+            findings,
+            f"{where}.balance",
+            servicer.total.balance,
+            sum((bucket.balance for bucket in buckets), Decimal(0)),
+            "the sum of the three buckets",
+        )
+
+
+def check_statement(statement: Statement, rules: CheckRules | None = None) -> list[str]:
+    """Check the statement's own arithmetic; return one finding per failed check.
+
+    Parameters
+    ----------
+    statement : Statement
+        A statement as read by :func:`read_statement`.
+    rules : CheckRules, optional
+        Which classes the class checks cover; the default fits this trustee's 2002-HE1
+        statements.
+
+    Returns
+    -------
+    list of str
+        ``'field: reported is difference above|below formula = expected'``, one per failed
+        check, in a fixed order; empty when every check holds. Nothing is raised: a
+        trustee's rounding is a finding to note, not an error in the file.
+
+    Notes
+    -----
+    Checks, all exact to the cent except the per-$1,000 figures:
+
+    - each class: ending balance = beginning balance - principal - loss (notional classes
+      excepted); the overcollateralization class ends at the ending overcollateralization
+      amount;
+    - the Total row sums the classes :class:`CheckRules` leaves in;
+    - per-$1,000 figures = dollar amount / original face x 1000, to within
+      :data:`PER_THOUSAND_TOLERANCE`;
+    - total principal remittance = scheduled principal + prepayments + curtailments + net
+      liquidation proceeds + loan purchase prices; total principal distributed = remittance +
+      pre-funding distributed;
+    - pool: ending balance = beginning balance - total principal remittance - net realized
+      losses (15-Nov-2002: the reported ending balance is 0.26 above this, a known trustee
+      rounding); loans outstanding balance = ending balance;
+    - interest total = scheduled interest + capitalized interest withdrawal - relief act
+      shortfall;
+    - a printed delinquency 'Total' row = the sum of the three buckets.
+    """
+    rules = rules or CheckRules()
+    findings: list[str] = []
+    _check_classes(statement, rules, findings)
+    _check_per_thousand(statement, findings)
+    _check_collateral(statement, findings)
+    return findings
