@@ -19,6 +19,8 @@ from waterfall.errors import InputFileError, UsageError
 from waterfall.report.summary import pool_summary, result_summary
 from waterfall.report.text import cashflows_csv, pool_csv, pool_table, run_csv, run_table
 from waterfall.scenario import BASE, Scenario, check_curve, load_scenario
+from waterfall.statement.read import read_statement
+from waterfall.statement.reconcile import reconcile
 
 EXIT_BAD_FILE = 1
 EXIT_USAGE = 2
@@ -80,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--servicing", type=float, default=0.0, help="servicing fee, percent a year"
     )
     _add_rate_flags(pool_parser)
+    reconcile_parser = commands.add_parser(
+        "reconcile", help="run a reported period and compare it with the trustee's statement"
+    )
+    reconcile_parser.add_argument("deal", help="deal file (YAML)")
+    reconcile_parser.add_argument("statement", help="the trustee's monthly statement (text)")
+    reconcile_parser.add_argument("--format", choices=("table", "json"), default="table")
     validate_parser = commands.add_parser("validate", help="check deal files")
     validate_parser.add_argument("deals", nargs="+", help="deal files (YAML)")
     return parser
@@ -93,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "pool":
             return _pool(args)
+        if args.command == "reconcile":
+            return _reconcile(args)
         return _validate(args)
     except InputFileError as error:
         for problem in error.problems:
@@ -205,6 +215,40 @@ def _pool(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(pool_table(summary))
     return 0
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    lines = reconcile(load_deal(args.deal), read_statement(args.statement))
+    if args.format == "json":
+        rows = [
+            {
+                "line": line.name,
+                "reported": line.reported,
+                "modeled": round(line.modeled, 8),
+                "difference": line.difference,
+                "reconciled": line.is_reconciled,
+                "explained": line.explained,
+            }
+            for line in lines
+        ]
+        sys.stdout.write(json.dumps({"lines": rows}) + "\n")
+    else:
+        sys.stdout.write(f"{'line':<40} {'reported':>18} {'modeled':>18} {'difference':>11}\n")
+        for line in lines:
+            mark = (
+                "" if abs(line.difference) < 0.005 else f"  <- {line.explained or 'UNEXPLAINED'}"
+            )
+            sys.stdout.write(
+                f"{line.name:<40} {line.reported:>18,.2f} {line.modeled:>18,.2f} "
+                f"{line.difference:>11,.2f}{mark}\n"
+            )
+    failed = [line for line in lines if not line.is_reconciled]
+    sys.stdout.write(
+        f"{len(lines) - len(failed)} of {len(lines)} lines reconciled to the cent or explained\n"
+        if args.format == "table"
+        else ""
+    )
+    return 1 if failed else 0
 
 
 def _validate(args: argparse.Namespace) -> int:

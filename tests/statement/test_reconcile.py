@@ -1,0 +1,60 @@
+"""The November 2002 statement reconciles through the deal's waterfall to the cent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from waterfall import load_deal
+from waterfall.cli import main
+from waterfall.statement import parse_statement, read_statement
+from waterfall.statement.reconcile import reconcile
+
+ROOT = Path(__file__).parents[2]
+DEAL = ROOT / "deals" / "2002-HE1.yaml"
+STATEMENT = ROOT / "deals" / "statements" / "2002-HE1-2002-11-15.txt"
+
+
+def test_every_class_payment_and_balance_matches_the_statement_to_the_cent() -> None:
+    lines = {line.name: line for line in reconcile(load_deal(DEAL), read_statement(STATEMENT))}
+    for name in ("A-1", "A-2", "A-IO", "M-1", "M-2", "B", "P", "X", "R", "BIO"):
+        assert abs(lines[f"{name} interest"].difference) < 0.005, name
+        assert abs(lines[f"{name} principal"].difference) < 0.005, name
+    for name in ("A-1", "A-2", "A-IO", "M-1", "M-2", "B", "P", "R", "BIO"):
+        assert abs(lines[f"{name} ending balance"].difference) < 0.005, name
+    # hand check from the statement: 16,165,190.41 + 7,217,879.78 = 23,328,770.64 + 54,299.55
+    assert lines["extra principal (derived)"].modeled == pytest.approx(54_299.55, abs=0.005)
+    assert lines["net monthly excess cash flow (to X)"].modeled == pytest.approx(2_451_500.28)
+
+
+def test_the_only_difference_is_the_trustees_026_in_the_ending_pool_balance() -> None:
+    lines = reconcile(load_deal(DEAL), read_statement(STATEMENT))
+    differing = [line for line in lines if abs(line.difference) >= 0.005]
+    assert [line.name for line in differing] == ["X ending balance"]
+    # 798,796,001.41 reported - (822,179,071.35 - 23,328,770.64 - 54,299.56) = 0.26
+    assert differing[0].difference == pytest.approx(0.26)
+    assert "0.26" in differing[0].explained
+    assert all(line.is_reconciled for line in lines)
+
+
+def test_a_statement_the_waterfall_cannot_produce_is_flagged_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = STATEMENT.read_text()
+    altered = text.replace("933465.63", "933466.63")  # A-2 paid a dollar more than it accrued
+    statement = parse_statement(altered, "altered.txt")
+    lines = {line.name: line for line in reconcile(load_deal(DEAL), statement)}
+    assert lines["A-2 interest"].difference == pytest.approx(-1.0)
+    assert not lines["A-2 interest"].is_reconciled
+    path = tmp_path / "altered.txt"
+    path.write_text(altered)
+    assert main(["reconcile", str(DEAL), str(path)]) == 1
+    assert "UNEXPLAINED" in capsys.readouterr().out
+
+
+def test_reconcile_command_exits_0_on_the_shipped_statement(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["reconcile", str(DEAL), str(STATEMENT)]) == 0
+    assert "51 of 51 lines reconciled" in capsys.readouterr().out
