@@ -380,3 +380,21 @@ def test_python_dash_m_waterfall_runs_2002_he1() -> None:
     first_words = [line.split()[0] for line in completed.stdout.splitlines() if line.strip()]
     for name in HE1_CLASSES:
         assert name in first_words, name
+
+
+def test_shipped_scenario_file_runs_and_flags_override_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    scenario = "scenarios/ppc-trigger-fail.yaml"
+    code, out, _ = cli(capsys, "run", HE1, "--scenario", scenario, "--format", "json")
+    assert code == 0
+    stressed = json.loads(out)
+    assert stressed["assumptions"]["prepayment"] == 'cpr "4 11R 27 10S 50 4S 27"'
+    assert stressed["assumptions"]["trigger"] == "failing"
+    # a failing trigger keeps the subordinates locked out while the seniors are outstanding
+    assert stressed["collateral"]["cumulative_losses_pct"] > 0
+    code, out, _ = cli(
+        capsys, "run", HE1, "--scenario", scenario, "--cdr", "0", "--format", "json"
+    )
+    assert code == 0
+    assert json.loads(out)["collateral"]["cumulative_losses_pct"] == 0
