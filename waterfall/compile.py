@@ -141,6 +141,7 @@ def monthly_rates(
     lag = scenario.recovery_lag_months
     prepay = curve_values(scenario.prepayment, n_months) / 100.0
     default = curve_values(scenario.default, n_months) / 100.0
+    loss_severity = curve_values(scenario.severity, n_months) / 100.0
     for index, group in enumerate(groups):
         age_month = group.age + np.arange(1, n_months + 1, dtype=np.int64)
         smm[:, index] = _to_smm(scenario.prepayment.measure, prepay, age_month)
@@ -148,7 +149,7 @@ def monthly_rates(
         mdr[:, index] = _to_mdr(scenario.default.measure, default, age_month, final, lag)
         # BMA rule j: no defaults in the last L months, whatever the default measure
         mdr[max(group.remaining_term - lag, 0) :, index] = 0.0
-        severity[:, index] = curve_values(scenario.severity, n_months) / 100.0
+        severity[:, index] = loss_severity
         seed[: max(lag, 1), index] = group.delinquent_balance / max(lag, 1)
     return CollateralRates(smm, mdr, severity, seed, lag, scenario.is_advancing)
 

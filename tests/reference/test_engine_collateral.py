@@ -33,6 +33,19 @@ def bma_scenario(**changes: object) -> Scenario:
     return dataclasses.replace(base, **changes)
 
 
+def constant_scenario(
+    cpr: float, cdr: float, severity: float, lag: int, advancing: bool
+) -> Scenario:
+    return dataclasses.replace(
+        BASE,
+        prepayment=Curve("cpr", cpr),
+        default=Curve("cdr", cdr),
+        severity=Curve("severity", severity),
+        recovery_lag_months=lag,
+        is_advancing=advancing,
+    )
+
+
 def engine_columns(
     scenario: Scenario, balance: float = 1e8, rate: float = 0.08, term: int = 360, age: int = 0
 ) -> dict[str, np.ndarray]:
@@ -99,14 +112,7 @@ def test_engine_equals_the_twin_for_random_pools(
     age: int,
 ) -> None:
     lag = min(lag, term - 1)
-    scenario = dataclasses.replace(
-        BASE,
-        prepayment=Curve("cpr", cpr),
-        default=Curve("cdr", cdr),
-        severity=Curve("severity", severity),
-        recovery_lag_months=lag,
-        is_advancing=advancing,
-    )
+    scenario = constant_scenario(cpr, cdr, severity, lag, advancing)
     engine = engine_columns(scenario, 5e6, note_rate, term, age)
     # the twin zeroes defaults in the last L months only for SDA; the engine always does
     mdr = [1 - (1 - cdr / 100) ** (1 / 12)] * term
@@ -138,14 +144,7 @@ def test_engine_equals_the_twin_for_random_pools(
 def test_collateral_principal_lines_add_up_to_the_starting_balance(
     cpr: float, cdr: float, severity: float, lag: int, advancing: bool
 ) -> None:
-    scenario = dataclasses.replace(
-        BASE,
-        prepayment=Curve("cpr", cpr),
-        default=Curve("cdr", cdr),
-        severity=Curve("severity", severity),
-        recovery_lag_months=lag,
-        is_advancing=advancing,
-    )
+    scenario = constant_scenario(cpr, cdr, severity, lag, advancing)
     c = engine_columns(scenario, 1e8, 0.07, 240, 10)
     amortization = c["expected_amortization"] if advancing else c["actual_amortization"]
     total = (

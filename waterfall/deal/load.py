@@ -22,7 +22,7 @@ from waterfall.deal.model import (
     WaterfallStep,
 )
 from waterfall.deal.validate import validate_waterfall
-from waterfall.errors import DealFileError
+from waterfall.errors import DealFileError, InputFileError
 from waterfall.yaml_loader import Document, PathKey, Reader, dotted, load_document
 
 SOURCES = ("reported", "derived", "assumed", "calibrated")
@@ -42,6 +42,7 @@ ACTIONS = (
 MODES = ("sequential", "pro_rata", "by_group")
 WHENS = ("always", "before_stepdown_or_trigger", "after_stepdown_no_trigger")
 PARTS = ("all", "current", "carried")
+KINDS = ("bond", "notional", "residual")
 
 
 class _DealReader(Reader):
@@ -102,10 +103,8 @@ def load_deal(path: str | Path) -> Deal:
     """
     try:
         doc = load_document(path)
-    except DealFileError:
-        raise
-    except ValueError as error:
-        raise DealFileError(getattr(error, "problems", ())) from None
+    except InputFileError as error:
+        raise DealFileError(error.problems) from None
     reader = _DealReader(doc)
     deal = _read_deal(reader, str(path))
     if reader.problems:
@@ -303,9 +302,6 @@ def _read_tranche(r: _DealReader, item: Any, path: PathKey, group_names: list[st
         basis_risk_carryforward=r.optional(m, "basis_risk_carryforward", path, r.money, 0.0),
         cusip=r.optional(m, "cusip", path, r.text, ""),
     )
-
-
-KINDS = ("bond", "notional", "residual")
 
 
 def _schedule_reader(r: _DealReader) -> Any:

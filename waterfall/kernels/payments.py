@@ -131,7 +131,7 @@ class Workspace(NamedTuple):
     due_carried: F64Array  # (n_tranches,)
     owed: F64Array  # (n_tranches,) per-step scratch
     accounts: F64Array  # (N_ACCOUNTS,)
-    status: F64Array  # (8,) stepped, triggered, oc_target, call_possible, ...
+    status: F64Array  # (8,) month state: stepped, triggered, OC target, pool balances, ...
 
 
 ANY_GROUP = -2
@@ -143,6 +143,7 @@ _CALL_POSSIBLE = 3
 _POOL_END = 4
 _CUMULATIVE_LOSS = 5
 _FEES_DUE = 6
+_POOL_BEGIN = 7
 
 
 @kernel
@@ -228,6 +229,7 @@ def _collect(
     work.accounts[Account.PENALTIES] = months.penalties[month]
     out.collections[month] = interest + principal + months.penalties[month]
     pool_begin = months.group_balance[month].sum()
+    work.status[_POOL_BEGIN] = pool_begin
     for tranche in range(work.balance.shape[0]):
         if tranches.is_notional[tranche] == 1:
             work.balance[tranche] = min(tranches.notional_schedule[month, tranche], pool_begin)
@@ -244,10 +246,9 @@ def _accrue(
     out: PaymentsOut,
 ) -> None:
     """Set each tranche's coupon and interest due, the cap and the carry-forwards."""
-    pool_begin = months.group_balance[month].sum()
     fees_due = 0.0
     for fee in range(fees.annual_rate.shape[0]):
-        fees_due += cents(fees.annual_rate[fee] / 12.0 * pool_begin + fees.monthly_amount[fee])
+        fees_due += _fee_due(fee, fees, work)
     work.status[_FEES_DUE] = fees_due
     capped_base = 0.0
     uncapped_due = 0.0
@@ -412,12 +413,18 @@ def _run_step(
 
 
 @kernel
+def _fee_due(fee: int, fees: FeeArrays, work: Workspace) -> float:
+    """One month of a fee: a 30/360 rate on the beginning pool balance plus a fixed amount."""
+    pool_begin = work.status[_POOL_BEGIN]
+    return cents(fees.annual_rate[fee] / 12.0 * pool_begin + fees.monthly_amount[fee])
+
+
+@kernel
 def _pay_fee(
     fee: int, month: int, fees: FeeArrays, months: MonthArrays, work: Workspace, out: PaymentsOut
 ) -> None:
     """Pay one fee from interest collections."""
-    pool_begin = months.group_balance[month].sum()
-    due = cents(fees.annual_rate[fee] / 12.0 * pool_begin + fees.monthly_amount[fee])
+    due = _fee_due(fee, fees, work)
     paid = min(due, work.accounts[Account.INTEREST])
     work.accounts[Account.INTEREST] -= paid
     out.fee_paid[month, fee] += paid

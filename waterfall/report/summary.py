@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from waterfall._types import F64Array
 from waterfall.engine import COLLATERAL_COLUMNS, Result
 from waterfall.kernels.collateral import CollateralOut
@@ -107,9 +105,3 @@ def pool_summary(out: CollateralOut, inputs: dict[str, Any], scenario: Scenario)
 
 def _pct(amount: float, base: float) -> float:
     return round(float(100.0 * amount / base), 4) if base > 0 else 0.0
-
-
-def first_nonzero(values: F64Array) -> int:
-    """First 1-based index with a value; 0 when none."""
-    hits = np.nonzero(values)[0]
-    return int(hits[0]) + 1 if hits.size else 0

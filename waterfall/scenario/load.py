@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from waterfall.errors import InputFileError, Problem, ScenarioFileError
+from waterfall.errors import InputFileError, ScenarioFileError
 from waterfall.scenario.model import (
     BASE,
     DEFAULT_MEASURES,
@@ -120,8 +120,3 @@ def _curve(r: Reader, measure: str, spec: Any, path: PathKey) -> Curve:
         r.fail(path, message)
         return Curve(measure, 0.0)
     return curve
-
-
-def curve_problem(flag: str, message: str) -> Problem:
-    """A problem with a command-line value, printed like a file problem."""
-    return Problem("command line", 0, 0, flag, message)

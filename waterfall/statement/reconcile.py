@@ -16,12 +16,12 @@ from decimal import Decimal
 
 import numpy as np
 
-from waterfall.compile import compile_deal, distribution_date
-from waterfall.deal.model import Deal
+from waterfall.compile import Calendar, compile_deal, distribution_date
+from waterfall.deal.model import CollateralGroup, Deal
 from waterfall.engine import allocate_payments, allocate_workspace
-from waterfall.kernels.payments import FeeArrays, MonthArrays, apply_waterfall
+from waterfall.kernels.payments import FeeArrays, MonthArrays, PaymentsOut, apply_waterfall
 from waterfall.scenario.model import BASE
-from waterfall.statement.read import Statement
+from waterfall.statement.read import ClassDistribution, Statement
 
 CENT = 0.005
 
@@ -98,7 +98,7 @@ def reconcile(deal: Deal, statement: Statement) -> list[Line]:
         allocate_workspace(len(tranches)),
         out,
     )
-    return _compare(deal, statement, out, fees)
+    return _compare(deal, statement, out)
 
 
 def _roll_forward_gap(statement: Statement) -> float:
@@ -117,7 +117,14 @@ def _implied_libor(deal: Deal, statement: Statement) -> float:
     return deal.index_rate
 
 
-def _reported_month(deal, statement, cal, index_rate, groups, classes) -> MonthArrays:  # type: ignore[no-untyped-def]
+def _reported_month(
+    deal: Deal,
+    statement: Statement,
+    cal: Calendar,
+    index_rate: float,
+    groups: tuple[CollateralGroup, ...],
+    classes: dict[str, ClassDistribution],
+) -> MonthArrays:
     principal = statement.principal
     begin = np.array([g.balance for g in groups])
     weight = begin / begin.sum()
@@ -169,7 +176,7 @@ def _reported_fees(deal: Deal, statement: Statement, fees: FeeArrays) -> FeeArra
     return FeeArrays(rate, amount)
 
 
-def _compare(deal, statement, out, fees) -> list[Line]:  # type: ignore[no-untyped-def]
+def _compare(deal: Deal, statement: Statement, out: PaymentsOut) -> list[Line]:
     lines: list[Line] = []
     names = deal.tranche_names
     per_thousand = {p.name: p for p in statement.per_thousand}
