@@ -15,11 +15,17 @@ from typing import Any, NoReturn
 from waterfall.deal import Deal, load_deal
 from waterfall.deal.model import CollateralGroup
 from waterfall.engine import project_pool, run
-from waterfall.errors import InputFileError, UsageError
+from waterfall.errors import InputFileError, Problem, UsageError
 from waterfall.report.summary import pool_summary, result_summary
 from waterfall.report.text import cashflows_csv, pool_csv, pool_table, run_csv, run_table
 from waterfall.scenario import BASE, Scenario, check_curve, load_scenario
-from waterfall.statement.read import read_statement
+from waterfall.statement.calibrate import (
+    DEFAULT_RECOVERY_LAG_MONTHS,
+    calibrate,
+    calibrated_deal_text,
+    observed_scenario_text,
+)
+from waterfall.statement.read import parse_statement, read_statement
 from waterfall.statement.reconcile import reconcile
 
 EXIT_BAD_FILE = 1
@@ -88,6 +94,40 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile_parser.add_argument("deal", help="deal file (YAML)")
     reconcile_parser.add_argument("statement", help="the trustee's monthly statement (text)")
     reconcile_parser.add_argument("--format", choices=("table", "json"), default="table")
+    calibrate_parser = commands.add_parser(
+        "calibrate",
+        help="set a deal's starting state and observed assumptions from a trustee's statement",
+    )
+    calibrate_parser.add_argument("deal", help="deal file (YAML); rewritten in place")
+    calibrate_parser.add_argument("statement", help="the trustee's monthly statement (text)")
+    calibrate_parser.add_argument(
+        "--scenario-out",
+        help="observed scenario to write (default: the deal's default_scenario, else "
+        "scenarios/YYYY-MM-observed.yaml beside the deal's folder)",
+    )
+    calibrate_parser.add_argument(
+        "--lag",
+        type=int,
+        default=DEFAULT_RECOVERY_LAG_MONTHS,
+        help=f"recovery lag of the observed scenario, months (default "
+        f"{DEFAULT_RECOVERY_LAG_MONTHS}, assumed)",
+    )
+    calibrate_parser.add_argument(
+        "--roll-60-89",
+        type=float,
+        default=0.0,
+        help="percent of 60-89 day delinquencies added to the liquidation pipeline (default 0)",
+    )
+    calibrate_parser.add_argument(
+        "--roll-90-plus",
+        type=float,
+        default=0.0,
+        help="percent of 90+ day delinquencies added to the liquidation pipeline (default 0)",
+    )
+    calibrate_parser.add_argument(
+        "--dry-run", action="store_true", help="print the figures, write nothing"
+    )
+    calibrate_parser.add_argument("--format", choices=("table", "json"), default="table")
     validate_parser = commands.add_parser("validate", help="check deal files")
     validate_parser.add_argument("deals", nargs="+", help="deal files (YAML)")
     return parser
@@ -103,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _pool(args)
         if args.command == "reconcile":
             return _reconcile(args)
+        if args.command == "calibrate":
+            return _calibrate(args)
         return _validate(args)
     except InputFileError as error:
         for problem in error.problems:
@@ -249,6 +291,67 @@ def _reconcile(args: argparse.Namespace) -> int:
         else ""
     )
     return 1 if failed else 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    problems = [
+        f"--{flag.replace('_', '-')} {value:g}: expected a percentage from 0 to 100"
+        for flag, value in (("roll_60_89", args.roll_60_89), ("roll_90_plus", args.roll_90_plus))
+        if not 0.0 <= value <= 100.0
+    ]
+    if not 0 <= args.lag <= 360:
+        problems.append(f"--lag {args.lag}: expected 0 to 360 months")
+    if problems:
+        raise UsageError("\n".join(problems))
+    deal = load_deal(args.deal)
+    statement_text = _read_text(args.statement)
+    statement = parse_statement(statement_text, args.statement)
+    calibration = calibrate(
+        deal,
+        statement,
+        statement_text,
+        args.statement,
+        roll_60_89=args.roll_60_89 / 100.0,
+        roll_90_plus=args.roll_90_plus / 100.0,
+    )
+    scenario_path = Path(
+        args.scenario_out
+        or deal.default_scenario
+        or Path(args.deal).resolve().parent.parent
+        / "scenarios"
+        / f"{calibration.distribution_date[:7]}-observed.yaml"
+    )
+    if args.format == "json":
+        figures = [
+            {"name": f.name, "value": f.value, "unit": f.unit, "source": f.source,
+             "formula": f.formula}
+            for f in calibration.figures
+        ]  # fmt: skip
+        sys.stdout.write(json.dumps({"figures": figures}) + "\n")
+    else:
+        sys.stdout.write(f"{'figure':<36} {'value':>20}  source\n")
+        for f in calibration.figures:
+            sys.stdout.write(f"{f.name:<36} {f.formatted():>20}  {f.source}\n")
+    if args.dry_run:
+        return 0
+    deal_text = calibrated_deal_text(deal, _read_text(args.deal), calibration, scenario_path)
+    scenario_text = observed_scenario_text(calibration, deal.name, args.lag)
+    write_atomically(scenario_path, scenario_text)
+    write_atomically(Path(args.deal), deal_text)
+    load_deal(args.deal)  # the rewritten deal must still load
+    if args.format == "table":
+        sys.stdout.write(f"wrote {scenario_path} and the calibration section of {args.deal}\n")
+    return 0
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not UTF-8 text"
+        raise InputFileError(
+            [Problem(path, 0, 0, "", f"cannot read the file: {reason}")]
+        ) from None
 
 
 def _validate(args: argparse.Namespace) -> int:

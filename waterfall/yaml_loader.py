@@ -347,3 +347,43 @@ def _range(low: float, high: float) -> str:
     if low == float("-inf"):
         return f"a value of at most {high:g}"
     return f"a value from {low:g} to {high:g}"
+
+
+_PLAIN_SCALAR = re.compile(r"[^\s#,}\]]+")
+
+
+def rewrite_values(
+    text: str,
+    doc: Document,
+    values: dict[PathKey, str],
+    insertions: Sequence[tuple[PathKey, str, str]] = (),
+) -> str:
+    """Return ``text`` with the plain scalars at ``values``' paths replaced, comments kept.
+
+    ``insertions`` are ``(sibling_path, key, value)``: a new ``key: value`` line below the
+    line of the existing ``sibling_path``, at its indentation (for a key the file lacks).
+    Only block-style plain scalars (numbers, dates, bare words) can be replaced.
+
+    Raises
+    ------
+    KeyError
+        For a path the document does not have.
+    """
+    lines = text.split("\n")
+    edits: list[tuple[int, int, str, bool]] = []  # (line index, column, text, is_insertion)
+    for path, value in values.items():
+        line, column = doc.marks[path]
+        edits.append((line - 1, column - 1, value, False))
+    for sibling, key, value in insertions:
+        line, _ = doc.marks[sibling]
+        edits.append((line - 1, -1, f"{key}: {value}", True))
+    for index, column, value, is_insertion in sorted(edits, reverse=True):
+        current = lines[index]
+        if is_insertion:
+            indent = len(current) - len(current.lstrip(" -"))
+            lines.insert(index + 1, " " * indent + value)
+            continue
+        match = _PLAIN_SCALAR.match(current, column)
+        end = match.end() if match else column
+        lines[index] = current[:column] + value + current[end:]
+    return "\n".join(lines)

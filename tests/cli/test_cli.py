@@ -397,4 +397,9 @@ def test_shipped_scenario_file_runs_and_flags_override_it(
         capsys, "run", HE1, "--scenario", scenario, "--cdr", "0", "--format", "json"
     )
     assert code == 0
-    assert json.loads(out)["collateral"]["cumulative_losses_pct"] == 0
+    # with no new defaults, only the seeded pipeline (foreclosure 42,494,090.76 + bankruptcy
+    # 9,125,104 + REO 1,890,965 = 53,510,159.76) liquidates, at the file's 40% severity
+    expected = 53_510_159.76 * 0.40 / 798_796_001.41 * 100
+    assert json.loads(out)["collateral"]["cumulative_losses_pct"] == pytest.approx(
+        expected, abs=5e-5
+    )

@@ -169,9 +169,13 @@ def test_zero_prepayment_and_default_pay_down_the_pool_on_schedule() -> None:
     result = run(HE1, BASE)
     monthly = HE1.groups[0].note_rate / 12
     term = HE1.groups[0].remaining_term
-    # level-pay balance after k months: B * (1 - (1+r)^-(n-k)) / (1 - (1+r)^-n)
+    # The seeded pipeline (delinquent_balance) liquidates in month 1 with no loss (lag 0,
+    # severity 0); the performing loans follow the level-pay balance after k months,
+    # performing x (1 - (1+r)^-(n-k)) / (1 - (1+r)^-n).
+    performing = HE1.pool_balance - sum(g.delinquent_balance for g in HE1.groups)
+    assert performing < HE1.pool_balance
     k = np.arange(1, term + 1)
-    expected = HE1.pool_balance * (1 - (1 + monthly) ** -(term - k)) / (1 - (1 + monthly) ** -term)
+    expected = performing * (1 - (1 + monthly) ** -(term - k)) / (1 - (1 + monthly) ** -term)
     np.testing.assert_allclose(result.pool_balance[1:], expected, rtol=1e-9, atol=1e-4)
     assert result.writedown.sum() == 0.0
     check_all_laws(result)

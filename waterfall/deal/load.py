@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -197,7 +198,7 @@ def _default_scenario(r: _DealReader, top: dict[str, Any], file: str) -> str:
     resolved = Path(file).parent / relative
     if relative and not resolved.is_file():
         r.fail(("default_scenario",), f"no scenario file at '{relative}' (relative to the deal)")
-    return str(resolved)
+    return os.path.normpath(resolved)
 
 
 def _check_unique(r: _DealReader, names: list[str], section: str) -> None:

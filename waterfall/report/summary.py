@@ -67,7 +67,12 @@ def result_summary(result: Result) -> dict[str, Any]:
         "classes": classes,
         "collateral": {
             "beginning_balance": round(start, 2),
-            "cumulative_defaults_pct": _pct(result.collateral["new_defaults"].sum(), start),
+            # the seeded liquidation pipeline defaulted before the start; it counts here
+            "cumulative_defaults_pct": _pct(
+                result.collateral["new_defaults"].sum()
+                + sum(g.delinquent_balance for g in result.deal.groups),
+                start,
+            ),
             "cumulative_losses_pct": _pct(result.collateral["principal_loss"].sum(), start),
             "stepdown_month": result.first_month(payments.is_stepped_down),
             "first_trigger_month": result.first_month(payments.is_trigger_event),
