@@ -42,6 +42,10 @@ class ScenarioFileError(InputFileError):
     """A scenario file (or scenario flags) that cannot be loaded."""
 
 
+class GridFileError(InputFileError):
+    """A scenario-grid file that cannot be loaded."""
+
+
 class StatementError(InputFileError):
     """A trustee statement that cannot be read."""
 

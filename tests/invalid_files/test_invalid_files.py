@@ -1,7 +1,8 @@
-"""Bad deal and scenario files: the exact messages the loaders print (STYLE C6, C8).
+"""Bad deal, scenario and grid files: the exact messages the loaders print (STYLE C6, C8).
 
 Each ``deals/<name>.yaml`` is ``deals/two-class.yaml`` with one kind of problem (or, for
-``several_problems``, many at once); each ``scenarios/<name>.yaml`` is a small scenario file.
+``several_problems``, many at once); each ``scenarios/<name>.yaml`` is a small scenario file and
+each ``grids/<name>.yaml`` a small scenario-grid file.
 ``<name>.expected.txt`` holds the exact lines, one per problem, as
 ``file:line:col: where: message`` with the path relative to the repository root. Rewording a
 message means updating its expected file, and that change is reviewed like code.
@@ -21,7 +22,8 @@ import pytest
 
 from waterfall.cli import main
 from waterfall.deal import load_deal
-from waterfall.errors import DealFileError, ScenarioFileError
+from waterfall.errors import DealFileError, GridFileError, ScenarioFileError
+from waterfall.grid import load_grid
 from waterfall.scenario import load_scenario
 
 HERE = Path(__file__).resolve().parent
@@ -29,8 +31,11 @@ REPO = HERE.parents[1]
 GOOD_DEAL = "deals/two-class.yaml"
 BAD_DEALS = sorted(HERE.glob("deals/*.yaml"))
 BAD_SCENARIOS = sorted(HERE.glob("scenarios/*.yaml"))
+BAD_GRIDS = sorted(HERE.glob("grids/*.yaml"))
+BAD_FILES = [*BAD_DEALS, *BAD_SCENARIOS, *BAD_GRIDS]
 
-KNOWN_BUGS: dict[str, str] = {}  # "deals/<name>" or "scenarios/<name>": what is wrong
+# "deals/<name>", "scenarios/<name>" or "grids/<name>": what is wrong
+KNOWN_BUGS: dict[str, str] = {}
 
 
 @pytest.fixture(autouse=True)
@@ -61,21 +66,20 @@ def cases(files: list[Path]) -> list[Any]:
 
 
 def test_every_bad_file_has_an_expected_file_and_no_expected_file_is_orphaned() -> None:
-    inputs = {path.with_suffix("") for path in [*BAD_DEALS, *BAD_SCENARIOS]}
+    inputs = {path.with_suffix("") for path in BAD_FILES}
     expected = {path.with_suffix("").with_suffix("") for path in HERE.glob("*/*.expected.txt")}
     assert inputs == expected
     assert len(BAD_DEALS) >= 17
     assert len(BAD_SCENARIOS) >= 7
+    assert len(BAD_GRIDS) >= 10
 
 
 def test_known_bugs_name_existing_files() -> None:
-    names = {
-        path.relative_to(HERE).with_suffix("").as_posix() for path in [*BAD_DEALS, *BAD_SCENARIOS]
-    }
+    names = {path.relative_to(HERE).with_suffix("").as_posix() for path in BAD_FILES}
     assert set(KNOWN_BUGS) <= names
 
 
-@pytest.mark.parametrize("path", [relative(file) for file in [*BAD_DEALS, *BAD_SCENARIOS]])
+@pytest.mark.parametrize("path", [relative(file) for file in BAD_FILES])
 def test_every_expected_message_is_one_located_line_for_its_own_file(path: str) -> None:
     located = re.compile(rf"{re.escape(path)}:[1-9][0-9]*:[1-9][0-9]*: \S")
     lines = expected_lines(path)
@@ -95,6 +99,13 @@ def test_bad_deal_file_raises_exactly_the_expected_messages(path: str) -> None:
 def test_bad_scenario_file_raises_exactly_the_expected_messages(path: str) -> None:
     with pytest.raises(ScenarioFileError) as caught:
         load_scenario(path)
+    assert str(caught.value).splitlines() == expected_lines(path)
+
+
+@pytest.mark.parametrize("path", cases(BAD_GRIDS))
+def test_bad_grid_file_raises_exactly_the_expected_messages(path: str) -> None:
+    with pytest.raises(GridFileError) as caught:
+        load_grid(path)
     assert str(caught.value).splitlines() == expected_lines(path)
 
 

@@ -1,0 +1,270 @@
+"""Scenario-grid files (YAML) -> ``GridSpec``, the points of a grid run; every problem located.
+
+A grid file gives either axis lists, whose cartesian product is the grid, or an explicit
+``scenarios`` list. Values are percentages as on the command line (``cpr: 30`` is 30% CPR) and
+``lag`` is the recovery lag in months. An axis a file leaves out is None in every point: the
+caller fills it from the deal's default scenario.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+from waterfall.errors import GridFileError, InputFileError
+from waterfall.scenario import check_curve
+from waterfall.yaml_loader import Document, PathKey, Reader, dotted, load_document
+
+AXES = ("cpr", "cdr", "severity", "lag", "libor")
+"""The axes of a grid, in the order of the cartesian product (``cpr`` varies slowest)."""
+
+METRICS = (
+    "wal_years",
+    "yield",
+    "discount_margin",
+    "modified_duration",
+    "writedown",
+    "cumulative_loss_pct",
+    "first_principal_month",
+    "last_principal_month",
+)
+"""The analytics a grid can pivot on."""
+
+KEYS = ("name", *AXES, "price", "metric", "advancing", "scenarios")
+MAX_POINTS = 1_000_000  # a bigger grid is almost surely a mistake; split it into several files
+MAX_LAG_MONTHS = 360  # as in scenario files
+MAX_PRICE = 1000.0  # per 100 of face
+DEFAULT_PRICE = 100.0
+DEFAULT_METRIC = "yield"
+
+
+@dataclass(frozen=True, slots=True)
+class GridPoint:
+    """One scenario of a grid, in percent; None = the value of the deal's default scenario."""
+
+    cpr: float | None = None
+    cdr: float | None = None
+    severity: float | None = None
+    lag: int | None = None  # recovery lag, months
+    libor: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GridSpec:
+    """A scenario grid as read from its file.
+
+    ``points`` are in file order for a ``scenarios`` list, else in the order of
+    ``itertools.product(cpr, cdr, severity, lag, libor)``. ``axes`` names the axes the file
+    gives (for a ``scenarios`` list: those any scenario gives), in the order of ``AXES``.
+    """
+
+    name: str
+    points: tuple[GridPoint, ...]
+    axes: tuple[str, ...]
+    price: float  # per 100 of face, used for yields and discount margins
+    metric: str  # one of METRICS
+    is_advancing: bool | None  # None = as the deal's default scenario says
+    source: str  # the file it came from
+
+
+def load_grid(path: str | Path) -> GridSpec:
+    """Load a scenario-grid file.
+
+    Raises
+    ------
+    GridFileError
+        Listing every problem in the file, one line each, with file, line and column.
+    """
+    try:
+        doc = load_document(path)
+    except InputFileError as error:
+        raise GridFileError(error.problems) from None
+    return _read_grid(doc)
+
+
+def parse_grid(text: str, file: str) -> GridSpec:
+    """Read a scenario grid from ``text``; messages name ``file``.
+
+    Raises
+    ------
+    GridFileError
+        Listing every problem in the text, one line each, with file, line and column.
+    """
+    try:
+        doc = load_document(file, text)
+    except InputFileError as error:
+        raise GridFileError(error.problems) from None
+    return _read_grid(doc)
+
+
+def _read_grid(doc: Document) -> GridSpec:
+    r = Reader(doc)
+    m = r.mapping(doc.data, (), (), KEYS)
+    name = r.optional(m, "name", (), r.text, Path(doc.file).stem)
+    price = _read_price(r, m["price"], ("price",)) if "price" in m else DEFAULT_PRICE
+    metric = r.optional(
+        m,
+        "metric",
+        (),
+        lambda value, path: r.choice(value, path, METRICS, DEFAULT_METRIC),
+        DEFAULT_METRIC,
+    )
+    is_advancing = r.optional(m, "advancing", (), r.flag, None)
+    given = [axis for axis in AXES if axis in m]
+    columns = {axis: _read_axis(r, axis, m[axis]) for axis in given}
+    points: tuple[GridPoint, ...] = ()
+    if "scenarios" in m:
+        if given:
+            r.fail(
+                ("scenarios",),
+                "give either a scenarios list or axis lists, not both; "
+                f"found scenarios and {', '.join(given)}",
+            )
+        points = _read_scenarios(r, m["scenarios"])
+        given = [axis for axis in AXES if any(getattr(p, axis) is not None for p in points)]
+    elif not given:
+        r.fail((), f"no scenarios: give one or more of {', '.join(AXES)}, or a scenarios list")
+    else:
+        counts = {axis: len(m[axis]) if isinstance(m[axis], list) else 1 for axis in given}
+        n_points = math.prod(counts.values())
+        if n_points > MAX_POINTS:
+            sizes = " x ".join(f"{count} {axis}" for axis, count in counts.items())
+            r.fail((), _too_many(n_points, f"points ({sizes})"))
+        elif not r.problems:
+            points = _product([columns.get(axis, (None,)) for axis in AXES])
+    if r.problems:
+        raise GridFileError(r.problems)
+    return GridSpec(
+        name=name,
+        points=points,
+        axes=tuple(given),
+        price=price,
+        metric=metric,
+        is_advancing=is_advancing,
+        source=doc.file,
+    )
+
+
+def _too_many(n_points: int, sizes: str) -> str:
+    return (
+        f"the grid has {n_points:,} {sizes}; at most {MAX_POINTS:,} are allowed, "
+        "split it into smaller grids"
+    )
+
+
+def _product(columns: list[tuple[float | None, ...]]) -> tuple[GridPoint, ...]:
+    return tuple(
+        GridPoint(cpr, cdr, severity, None if lag is None else int(lag), libor)
+        for cpr, cdr, severity, lag, libor in product(*columns)
+    )
+
+
+def _read_axis(r: Reader, axis: str, raw: Any) -> tuple[float, ...]:
+    """Read one axis, a number or a list of distinct numbers; keep the values that are good."""
+    path: PathKey = (axis,)
+    if isinstance(raw, list):
+        if not raw:
+            r.fail(
+                path,
+                f"empty list; give at least one value, or leave {axis} out "
+                "to use the deal's default",
+            )
+            return ()
+        items = [(value, (*path, i)) for i, value in enumerate(raw)]
+    elif isinstance(raw, dict) or (raw is None and not r.is_reported(raw, path)):
+        found = "a mapping" if isinstance(raw, dict) else "nothing"
+        r.fail(path, f"expected a number or a list of numbers, got {found}")
+        return ()
+    else:
+        items = [(raw, path)]
+    values: list[float] = []
+    first: dict[float, PathKey] = {}
+    for value, item_path in items:
+        number = _read_value(r, axis, value, item_path)
+        if number is None:
+            continue
+        if number in first:
+            r.fail(
+                item_path,
+                f"duplicate value {value} (first given as {dotted(first[number])}); "
+                "each value of an axis is run once, remove one",
+            )
+            continue
+        first[number] = item_path
+        values.append(number)
+    return tuple(values)
+
+
+def _read_value(r: Reader, axis: str, value: Any, path: PathKey) -> float | None:
+    """Read one value of ``axis`` (lag: whole months); None after recording a problem."""
+    before = len(r.problems)
+    if axis == "lag":
+        number: float = r.integer(value, path, 0, MAX_LAG_MONTHS)
+    else:
+        number = r.number(value, path)
+    if len(r.problems) > before or r.is_reported(value, path):
+        return None
+    if axis != "lag":
+        curve, message = check_curve(axis, number)
+        if curve is None:
+            r.fail(path, message)
+            return None
+    return number
+
+
+def _read_scenarios(r: Reader, raw: Any) -> tuple[GridPoint, ...]:
+    path: PathKey = ("scenarios",)
+    items = r.sequence(raw, path)
+    if isinstance(raw, list) and not raw:
+        r.fail(path, "empty list; give at least one scenario, e.g. {cpr: 30, cdr: 5}")
+    if len(items) > MAX_POINTS:
+        r.fail(path, _too_many(len(items), "scenarios"))
+        return ()
+    points: list[GridPoint] = []
+    first: dict[GridPoint, PathKey] = {}
+    for i, item in enumerate(items):
+        item_path: PathKey = (*path, i)
+        entry = r.mapping(item, item_path, (), AXES)
+        values = {
+            axis: _read_value(r, axis, entry[axis], (*item_path, axis))
+            for axis in AXES
+            if axis in entry
+        }
+        if any(value is None for value in values.values()):
+            continue
+        lag = values.get("lag")
+        point = GridPoint(
+            cpr=values.get("cpr"),
+            cdr=values.get("cdr"),
+            severity=values.get("severity"),
+            lag=None if lag is None else int(lag),
+            libor=values.get("libor"),
+        )
+        if point in first:
+            r.fail(
+                item_path,
+                f"the same scenario as {dotted(first[point])}; "
+                "each scenario is run once, remove one",
+            )
+            continue
+        first[point] = item_path
+        points.append(point)
+    return tuple(points)
+
+
+def _read_price(r: Reader, value: Any, path: PathKey) -> float:
+    before = len(r.problems)
+    price = r.number(value, path)
+    if len(r.problems) > before or r.is_reported(value, path):
+        return DEFAULT_PRICE
+    if not 0.0 < price <= MAX_PRICE:
+        r.fail(
+            path,
+            f"{value} is out of range; expected a price per 100 of face above 0 "
+            f"and at most {MAX_PRICE:g}",
+        )
+        return DEFAULT_PRICE
+    return price
