@@ -45,3 +45,8 @@ parallel_kernel = numba.njit(
 """Decorator for the one scenario-axis kernel that uses ``prange``."""
 
 prange = numba.prange
+
+
+def thread_count() -> int:
+    """Threads a ``parallel_kernel`` runs on (NUMBA_NUM_THREADS, else the machine's cores)."""
+    return int(numba.get_num_threads())

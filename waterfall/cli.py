@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -16,6 +17,12 @@ from waterfall.deal import Deal, load_deal
 from waterfall.deal.model import CollateralGroup
 from waterfall.engine import project_pool, run
 from waterfall.errors import InputFileError, Problem, UsageError
+from waterfall.grid import load_grid
+from waterfall.grid.cluster import ClusterUnavailable, run_grid_on_cluster
+from waterfall.grid.run import BLOCK_SIZE, METRIC_COLUMNS, GridResult, run_grid
+from waterfall.report.grid import grid_csv, grid_json, grid_pivot, write_parquet
+from waterfall.report.plot import PlotUnavailable, plot_grid
+from waterfall.report.plot import ensure_available as ensure_plot_available
 from waterfall.report.summary import pool_summary, result_summary
 from waterfall.report.text import cashflows_csv, pool_csv, pool_table, run_csv, run_table
 from waterfall.scenario import BASE, Scenario, check_curve, load_scenario
@@ -94,6 +101,27 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile_parser.add_argument("deal", help="deal file (YAML)")
     reconcile_parser.add_argument("statement", help="the trustee's monthly statement (text)")
     reconcile_parser.add_argument("--format", choices=("table", "json"), default="table")
+    grid_parser = commands.add_parser(
+        "grid", help="run a grid of scenarios and measure every class under each"
+    )
+    grid_parser.add_argument("deal", help="deal file (YAML)")
+    grid_parser.add_argument("--scenarios", required=True, help="grid file (YAML)")
+    grid_parser.add_argument(
+        "--scenario", help="base scenario for what the grid leaves out (default: the deal's)"
+    )
+    grid_parser.add_argument("--trigger", choices=("tested", "failing", "passing"))
+    grid_parser.add_argument("--out", help="write here (format from the suffix) instead of stdout")
+    grid_parser.add_argument(
+        "--format",
+        choices=("table", "csv", "json", "parquet"),
+        help="table = a pivot per class of --metric (default, or from --out's suffix)",
+    )
+    grid_parser.add_argument("--metric", choices=METRIC_COLUMNS, help="pivot/plot metric")
+    grid_parser.add_argument("--plot", help="also draw a heat map of --metric per class (PNG)")
+    grid_parser.add_argument(
+        "--scheduler", help="Dask scheduler address; without it the grid runs here"
+    )
+    grid_parser.add_argument("--block-size", type=int, default=BLOCK_SIZE, help=argparse.SUPPRESS)
     calibrate_parser = commands.add_parser(
         "calibrate",
         help="set a deal's starting state and observed assumptions from a trustee's statement",
@@ -145,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _reconcile(args)
         if args.command == "calibrate":
             return _calibrate(args)
+        if args.command == "grid":
+            return _grid(args)
         return _validate(args)
     except InputFileError as error:
         for problem in error.problems:
@@ -291,6 +321,110 @@ def _reconcile(args: argparse.Namespace) -> int:
         else ""
     )
     return 1 if failed else 0
+
+
+OUT_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".txt": "table"}
+
+
+class _Progress:
+    """A one-line progress bar on a terminal's stderr; silent when stderr is not one."""
+
+    def __init__(self, is_shown: bool) -> None:
+        self.is_shown = is_shown
+        self.started = time.perf_counter()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.is_shown:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        elapsed = time.perf_counter() - self.started
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} scenarios "
+            f"{elapsed:.1f} s"
+        )
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _grid(args: argparse.Namespace) -> int:
+    deal = load_deal(args.deal)
+    spec = load_grid(args.scenarios)
+    base = _base_scenario(args, deal)
+    if spec.is_advancing is not None:
+        base = dataclasses.replace(base, is_advancing=spec.is_advancing)
+    if args.trigger is not None:
+        base = dataclasses.replace(base, trigger=args.trigger)
+    out_format = args.format or (
+        OUT_FORMATS.get(Path(args.out).suffix.lower(), "csv") if args.out else "table"
+    )
+    problems = []
+    if out_format == "parquet" and not args.out:
+        problems.append("--format parquet: give --out FILE.parquet (Parquet is not text)")
+    if args.block_size < 1:
+        problems.append(f"--block-size {args.block_size}: expected at least 1")
+    if args.plot:
+        try:
+            ensure_plot_available()
+        except PlotUnavailable as error:
+            problems.append(str(error))
+    if problems:
+        raise UsageError("\n".join(problems))
+    metric = args.metric or spec.metric
+    n_blocks = -(-len(spec.points) // args.block_size)
+    progress = _Progress(sys.stderr.isatty() and n_blocks > 1)
+    if args.scheduler:
+        try:
+            result = run_grid_on_cluster(
+                deal,
+                base,
+                spec.points,
+                spec.price,
+                args.scheduler,
+                block_size=args.block_size,
+                progress=progress,
+            )
+        except ClusterUnavailable as error:
+            raise UsageError(str(error)) from None
+    else:
+        result = run_grid(
+            deal, base, spec.points, spec.price, block_size=args.block_size, progress=progress
+        )
+    if out_format == "parquet":
+        try:
+            write_parquet_atomically(result, Path(args.out))
+        except ImportError:
+            raise UsageError(
+                "--format parquet needs pyarrow: pip install 'waterfall[parquet]'"
+            ) from None
+    else:
+        text = {"csv": grid_csv, "json": grid_json}.get(out_format)
+        output = text(result) if text else grid_pivot(result, metric)
+        if args.out:
+            write_atomically(Path(args.out), output)
+        else:
+            sys.stdout.write(output if output.endswith("\n") else output + "\n")
+    if args.plot:
+        try:
+            plot_grid(result.rows(), metric, args.plot, title=f"{deal.name}: {spec.name}")
+        except (ValueError, OSError) as error:
+            raise UsageError(f"--plot {args.plot}: {error}") from None
+    return 0
+
+
+def write_parquet_atomically(result: GridResult, path: Path) -> None:
+    """Write Parquet through a temporary file, so no half-written file is left."""
+    if path.is_dir():
+        raise UsageError(f"cannot write '{path}': it is a directory")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write_parquet(result, str(temporary))
+        os.replace(temporary, path)
+    except OSError as error:
+        raise UsageError(f"cannot write '{path}': {error.strerror}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _calibrate(args: argparse.Namespace) -> int:

@@ -191,17 +191,20 @@ def compile_collateral(
     )
 
 
+def index_rates(deal: Deal, scenario: Scenario, n_months: int) -> F64Array:
+    """One-month LIBOR per month, decimal: the scenario's curve, else the deal's index."""
+    if scenario.libor is not None:
+        return np.ascontiguousarray(curve_values(scenario.libor, n_months) / 100.0)
+    return np.full(n_months, deal.index_rate)
+
+
 def compile_deal(deal: Deal, scenario: Scenario) -> CompiledDeal:
     """Turn a deal and a scenario into the kernels' arrays."""
     longest = max(group.remaining_term for group in deal.groups)
     n_months = scenario.months or longest
     cal = build_calendar(deal, n_months)
     collateral = compile_collateral(deal.groups, n_months)
-    index_rate = (
-        curve_values(scenario.libor, n_months) / 100.0
-        if scenario.libor is not None
-        else np.full(n_months, deal.index_rate)
-    )
+    index_rate = index_rates(deal, scenario, n_months)
     penalty_share = scenario.penalty_share
     if penalty_share is None:
         penalty_share = deal.prepayment_penalties.share_of_prepayments

@@ -10,7 +10,13 @@ import numpy as np
 from waterfall._types import F64Array
 from waterfall.compile import CompiledDeal, compile_collateral, compile_deal, monthly_rates
 from waterfall.deal.model import CollateralGroup, Deal
-from waterfall.kernels.collateral import CollateralOut, project_collateral
+from waterfall.kernels.collateral import (
+    CollateralArrays,
+    CollateralOut,
+    CollateralRates,
+    project_collateral,
+)
+from waterfall.kernels.grid import fill_months
 from waterfall.kernels.opcodes import N_ACCOUNTS
 from waterfall.kernels.payments import MonthArrays, PaymentsOut, Workspace, apply_waterfall
 from waterfall.scenario.model import Scenario
@@ -91,25 +97,34 @@ def project_pool(
     return out
 
 
+def start_balance(collateral: CollateralArrays, rates: CollateralRates) -> F64Array:
+    """Pool balance by group at the start: performing loans plus the seeded pipeline."""
+    start: F64Array = collateral.performing_balance + rates.seed_liquidation.sum(axis=0)
+    return start
+
+
 def _month_arrays(compiled: CompiledDeal, col: CollateralOut, is_advancing: bool) -> MonthArrays:
-    amortization = col.expected_amortization if is_advancing else col.actual_amortization
-    principal = amortization + col.voluntary_prepayments + col.principal_recovery
-    interest = col.expected_interest if is_advancing else col.actual_interest
-    start = compiled.collateral.performing_balance + compiled.rates.seed_liquidation.sum(axis=0)
-    balance = np.vstack([start[np.newaxis, :], col.performing_balance + col.foreclosure_balance])
-    penalties = compiled.penalty_share * col.voluntary_prepayments.sum(axis=1)
-    return MonthArrays(
+    n_months, n_groups = col.performing_balance.shape
+    months = MonthArrays(
         index_rate=compiled.index_rate,
         act_360_fraction=compiled.calendar.act_360_fraction,
         distribution_number=compiled.calendar.distribution_number,
         cumulative_loss_limit=compiled.cumulative_loss_limit,
-        group_interest=np.ascontiguousarray(interest),
-        group_principal=np.ascontiguousarray(principal),
-        group_loss=np.ascontiguousarray(col.principal_loss),
-        group_balance=np.ascontiguousarray(balance),
-        delinquent_balance=np.ascontiguousarray(col.foreclosure_balance.sum(axis=1)),
-        penalties=np.ascontiguousarray(penalties),
+        group_interest=np.zeros((n_months, n_groups)),
+        group_principal=np.zeros((n_months, n_groups)),
+        group_loss=np.zeros((n_months, n_groups)),
+        group_balance=np.zeros((n_months + 1, n_groups)),
+        delinquent_balance=np.zeros(n_months),
+        penalties=np.zeros(n_months),
     )
+    fill_months(
+        col,
+        start_balance(compiled.collateral, compiled.rates),
+        compiled.penalty_share,
+        is_advancing,
+        months,
+    )
+    return months
 
 
 def allocate_payments(n_months: int, n_tranches: int, n_fees: int) -> PaymentsOut:

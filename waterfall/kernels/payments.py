@@ -146,12 +146,25 @@ _FEES_DUE = 6
 _POOL_BEGIN = 7
 
 
+TIE_CENTS = 1e-6
+"""A product this close below a half cent counts as the half cent, and rounds up.
+
+``balance x rate x days / 360`` of a cent balance and a rate quoted to 7 decimals lands
+exactly on a half cent for about one LIBOR quote in 30, and binary floating point can
+compute it a few units in the last place below (66,500,000 x 2.10204% x 31/360 =
+120,370.985 comes out as 120,370.98499...); the float error is about 1e-8 cents at these
+sizes. The price: a decimal product that lies less than 1e-6 cents below a half cent
+without being on it (such products are multiples of 1/(720 x 10^7) cents from the tie)
+rounds up too, about one payment in a million.
+"""
+
+
 @kernel
 def cents(amount: float) -> float:
     """Round half away from zero to the cent, as trustees round each payment."""
     if amount >= 0.0:
-        return math.floor(amount * 100.0 + 0.5) / 100.0
-    return -math.floor(-amount * 100.0 + 0.5) / 100.0
+        return math.floor(amount * 100.0 + 0.5 + TIE_CENTS) / 100.0
+    return -math.floor(-amount * 100.0 + 0.5 + TIE_CENTS) / 100.0
 
 
 @kernel

@@ -1,0 +1,73 @@
+"""The same grid on a Dask cluster: blocks of scenarios sent to the workers, joined in order.
+
+Each worker runs ``run_grid`` on its block (numba threads inside the worker), so a block's
+results are the local run's bit for bit; blocks come back in grid order. Dask is an
+optional extra (``pip install 'waterfall[dask]'``); nothing here imports it until a cluster
+is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from waterfall.deal.model import Deal
+from waterfall.grid.run import BLOCK_SIZE, GridResult, concatenate, run_grid
+from waterfall.grid.spec import GridPoint
+from waterfall.scenario.model import Scenario
+
+MISSING_MESSAGE = "--scheduler needs dask: pip install 'waterfall[dask]'"
+
+
+class ClusterUnavailable(Exception):  # noqa: N818  (a condition, not a bug)
+    """Dask is not installed, or the scheduler cannot be reached."""
+
+
+def _run_block(
+    deal: Deal, base: Scenario, points: Sequence[GridPoint], price: float
+) -> GridResult:
+    return run_grid(deal, base, points, price)
+
+
+def run_grid_on_cluster(
+    deal: Deal,
+    base: Scenario,
+    points: Sequence[GridPoint],
+    price: float,
+    address: str,
+    *,
+    block_size: int = BLOCK_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+    timeout_seconds: float = 30.0,
+) -> GridResult:
+    """Run a grid on the Dask scheduler at ``address``, ``block_size`` scenarios a task.
+
+    Raises
+    ------
+    ClusterUnavailable
+        When dask.distributed is not installed or the scheduler does not answer.
+    """
+    try:
+        from distributed import (  # optional extra: imported only when asked for
+            Client,
+            as_completed,
+        )
+    except ImportError:
+        raise ClusterUnavailable(MISSING_MESSAGE) from None
+    try:
+        client = Client(address, timeout=timeout_seconds)
+    except (OSError, TimeoutError) as error:
+        raise ClusterUnavailable(
+            f"--scheduler {address}: cannot reach the scheduler ({error})"
+        ) from None
+    with client:
+        blocks = [points[i : i + block_size] for i in range(0, len(points), block_size)]
+        futures = [
+            client.submit(_run_block, deal, base, block, price, pure=False) for block in blocks
+        ]
+        done = 0
+        for future in as_completed(futures):
+            done += len(blocks[futures.index(future)])
+            if progress is not None:
+                progress(done, len(points))
+        parts = client.gather(futures)
+    return concatenate(parts)

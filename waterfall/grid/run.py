@@ -1,0 +1,410 @@
+"""Run every scenario of a grid in one compiled call per block, and measure every class.
+
+A grid point leaves out what the base scenario (the deal's default scenario, or the command
+line's) should give. Distinct curves are computed once, by the same functions as a single
+run (``compile.monthly_rates``, ``compile.index_rates``), then ``kernels.grid.run_scenarios``
+runs a block of scenarios over the machine's threads. Blocks of ``BLOCK_SIZE`` keep memory
+bounded for a grid of a hundred thousand points; the shipped grid is one block, one call.
+
+Metrics per scenario and class (bond classes with a balance):
+
+* ``wal_years``, ``first_principal_month``, ``last_principal_month`` (1-based, months from
+  the deal's as-of date; 0 when no principal is paid);
+* ``yield``: bond-equivalent yield in percent at ``price`` per 100 of the class's current
+  balance, settling on the as-of date (a distribution date, so no accrued interest); cash
+  flows are every payment to the class, received on its distribution dates, times in
+  30/360 years from settlement (STANDARDS 1.11);
+* ``discount_margin``: for floaters, basis points over the scenario's flat LIBOR, ACT/360
+  money-market discounting over the accrual periods (STANDARDS 1.12);
+* ``modified_duration``: years, at the yield;
+* ``writedown``: dollars of principal written down; ``cumulative_loss_pct``: the pool's
+  realized losses over the projection, percent of its starting balance.
+
+A yield or margin that no rate in the search bracket produces (no cash flow, or a price
+the flows cannot reach, like P's 100 dollars against its penalties) is not a number: rows
+show it as empty (CSV) or null (JSON).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from waterfall._jit import thread_count
+from waterfall._types import F64Array
+from waterfall.analytics.batch import (
+    discount_margins,
+    modified_durations,
+    principal_windows,
+    wals,
+    yields,
+)
+from waterfall.analytics.daycount import year_fraction_30_360
+from waterfall.compile import CompiledDeal, compile_deal, index_rates, monthly_rates
+from waterfall.deal.model import Deal
+from waterfall.engine import Result, allocate_payments, allocate_workspace, run, start_balance
+from waterfall.grid.spec import AXES, GridPoint
+from waterfall.kernels.collateral import CollateralOut
+from waterfall.kernels.grid import (
+    DealInputs,
+    GridOut,
+    ScenarioRows,
+    ScenarioTables,
+    ThreadCollateral,
+    ThreadMonths,
+    ThreadPayments,
+    ThreadWork,
+    run_scenarios,
+)
+from waterfall.scenario.model import Curve, Scenario
+
+BLOCK_SIZE = 1024
+"""Scenarios per compiled call: about 60 MB of monthly class cash flows for 2002-HE1."""
+
+CACHE_LINE_DOUBLES = 8
+"""64 bytes: two threads' scratch slabs are kept at least this far apart."""
+
+METRIC_COLUMNS = (
+    "wal_years",
+    "first_principal_month",
+    "last_principal_month",
+    "yield",
+    "discount_margin",
+    "modified_duration",
+    "writedown",
+    "cumulative_loss_pct",
+)
+
+
+def scenario_for(base: Scenario, point: GridPoint) -> Scenario:
+    """The full scenario of a grid point: the base with the point's values put in."""
+    changes: dict[str, Any] = {}
+    if point.cpr is not None:
+        changes["prepayment"] = Curve("cpr", float(point.cpr))
+    if point.cdr is not None:
+        changes["default"] = Curve("cdr", float(point.cdr))
+    if point.severity is not None:
+        changes["severity"] = Curve("severity", float(point.severity))
+    if point.lag is not None:
+        changes["recovery_lag_months"] = int(point.lag)
+    if point.libor is not None:
+        changes["libor"] = Curve("libor", float(point.libor))
+    return dataclasses.replace(base, **changes)
+
+
+def _shown(curve: Curve | None, measure: str, fallback: float) -> float | str:
+    """A scenario's value as a grid column shows it: a number, or the curve as written."""
+    if curve is None:
+        return fallback
+    if curve.measure == measure and not isinstance(curve.spec, str):
+        return float(curve.spec)
+    return str(curve)
+
+
+def describe(deal: Deal, scenario: Scenario) -> dict[str, float | int | str]:
+    """The five axis columns of a scenario (percent; lag in months)."""
+    return {
+        "cpr": _shown(scenario.prepayment, "cpr", 0.0),
+        "cdr": _shown(scenario.default, "cdr", 0.0),
+        "severity": _shown(scenario.severity, "severity", 0.0),
+        "lag": scenario.recovery_lag_months,
+        "libor": _shown(scenario.libor, "libor", round(deal.index_rate * 100.0, 10)),
+    }
+
+
+@dataclass(frozen=True)
+class GridResult:
+    """Metrics of every class under every scenario: arrays (n_scenarios, n_classes)."""
+
+    deal_name: str
+    scenarios: tuple[Scenario, ...]
+    axes: tuple[dict[str, float | int | str], ...]  # per scenario: cpr, cdr, ... as shown
+    class_names: tuple[str, ...]
+    metrics: dict[str, F64Array]  # METRIC_COLUMNS -> (n_scenarios, n_classes), NaN = none
+    price: float
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per scenario and class, NaN as None, in scenario-then-class order."""
+        out = []
+        for s, axes in enumerate(self.axes):
+            for c, name in enumerate(self.class_names):
+                row: dict[str, Any] = {**axes, "class": name}
+                for metric in METRIC_COLUMNS:
+                    value = float(self.metrics[metric][s, c])
+                    if math.isnan(value):
+                        row[metric] = None
+                    elif metric.endswith("_month"):
+                        row[metric] = int(value)
+                    else:
+                        row[metric] = value
+                out.append(row)
+        return out
+
+
+class _Prepared(NamedTuple):
+    compiled: CompiledDeal
+    tables: ScenarioTables
+    rows: ScenarioRows
+    classes: tuple[int, ...]
+
+
+def _prepare(deal: Deal, base: Scenario, scenarios: Sequence[Scenario]) -> _Prepared:
+    compiled = compile_deal(deal, base)
+    n_months, groups = compiled.n_months, deal.groups
+    keys: dict[str, dict[Any, int]] = {name: {} for name in ScenarioRows._fields}
+
+    def row(table: str, key: Any) -> int:
+        return keys[table].setdefault(key, len(keys[table]))
+
+    indices = [
+        (
+            row("prepayment", s.prepayment),
+            row("default", (s.default, s.recovery_lag_months)),
+            row("severity", s.severity),
+            row("lag", s.recovery_lag_months),
+            row("index", s.libor),
+        )
+        for s in scenarios
+    ]
+
+    def rates(**changes: Any):  # type: ignore[no-untyped-def]
+        return monthly_rates(dataclasses.replace(base, **changes), groups, n_months)
+
+    lag_rates = [rates(recovery_lag_months=lag) for lag in keys["lag"]]
+    tables = ScenarioTables(
+        smm=np.stack([rates(prepayment=c).smm for c in keys["prepayment"]]),
+        mdr=np.stack(
+            [rates(default=c, recovery_lag_months=lag).mdr for c, lag in keys["default"]]
+        ),
+        severity=np.stack([rates(severity=c).severity for c in keys["severity"]]),
+        seed=np.stack([r.seed_liquidation for r in lag_rates]),
+        start_balance=np.stack([start_balance(compiled.collateral, r) for r in lag_rates]),
+        lag=np.array(list(keys["lag"]), dtype=np.int64),
+        index_rate=np.stack(
+            [
+                index_rates(deal, dataclasses.replace(base, libor=c), n_months)
+                for c in keys["index"]
+            ]
+        ),
+    )
+    columns = np.array(indices, dtype=np.int64).reshape(-1, 5).T
+    rows = ScenarioRows(*(np.ascontiguousarray(c) for c in columns))
+    classes = tuple(i for i, t in enumerate(deal.tranches) if t.kind == "bond" and t.balance > 0.0)
+    return _Prepared(compiled, tables, rows, classes)
+
+
+def _slabs(template: tuple[Any, ...], kind: type, n_slabs: int) -> Any:
+    return kind(*(np.zeros((n_slabs, *np.shape(array))) for array in template))
+
+
+def _stride(*templates: tuple[Any, ...]) -> int:
+    smallest = min(np.size(a) for t in templates for a in t if np.size(a) > 0)
+    return 1 + -(-CACHE_LINE_DOUBLES // smallest)
+
+
+def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> GridOut:
+    compiled = prep.compiled
+    n_months, n_groups = compiled.n_months, len(deal.groups)
+    n_tranches = len(deal.tranches)
+    n_threads = max(1, min(thread_count(), block.stop - block.start))
+    collateral = CollateralOut(*(np.zeros((n_months, n_groups)) for _ in CollateralOut._fields))
+    month_template = (
+        *(np.zeros((n_months, n_groups)) for _ in range(3)),
+        np.zeros((n_months + 1, n_groups)),
+        np.zeros(n_months),
+        np.zeros(n_months),
+    )
+    payments = allocate_payments(n_months, n_tranches, len(deal.fees))
+    work = allocate_workspace(n_tranches)
+    stride = _stride(collateral, month_template, payments, work)
+    n_slabs = n_threads * stride
+    rows = ScenarioRows(*(column[block] for column in prep.rows))
+    n = block.stop - block.start
+    out = GridOut(
+        principal=np.zeros((n, n_months, n_tranches)),
+        cash=np.zeros((n, n_months, n_tranches)),
+        writedown=np.zeros((n, n_tranches)),
+        collateral_loss=np.zeros(n),
+        collateral_defaults=np.zeros(n),
+        months_run=np.zeros(n, dtype=np.int64),
+        stepdown_month=np.zeros(n, dtype=np.int64),
+        trigger_month=np.zeros(n, dtype=np.int64),
+    )
+    shared = DealInputs(
+        performing_balance=compiled.collateral.performing_balance,
+        monthly_rate=compiled.collateral.monthly_rate,
+        schedule=compiled.collateral.schedule,
+        act_360_fraction=compiled.calendar.act_360_fraction,
+        distribution_number=compiled.calendar.distribution_number,
+        cumulative_loss_limit=compiled.cumulative_loss_limit,
+        penalty_share=compiled.penalty_share,
+        is_advancing=base.is_advancing,
+    )
+    run_scenarios(
+        n_threads,
+        stride,
+        prep.tables,
+        rows,
+        shared,
+        compiled.program,
+        compiled.tranches,
+        compiled.fees,
+        compiled.terms,
+        _slabs(collateral, ThreadCollateral, n_slabs),
+        _slabs(month_template, ThreadMonths, n_slabs),
+        _slabs(payments, ThreadPayments, n_slabs),
+        _slabs(work, ThreadWork, n_slabs),
+        out,
+    )
+    return out
+
+
+def class_metrics(
+    deal: Deal,
+    compiled: CompiledDeal,
+    classes: Sequence[int],
+    principal: F64Array,
+    cash: F64Array,
+    writedown: F64Array,
+    index_rate: F64Array,
+    collateral_loss: F64Array,
+    price: float,
+) -> dict[str, F64Array]:
+    """The metric columns for a batch of paths (arrays (n_paths, n_months, n_tranches)).
+
+    Single runs and grids both call this, so they agree bit for bit.
+    """
+    n_paths = principal.shape[0]
+    times = np.array([year_fraction_30_360(deal.as_of, day) for day in compiled.calendar.dates])
+    fractions = compiled.calendar.act_360_fraction
+    pool = float(start_balance(compiled.collateral, compiled.rates).sum())
+    metrics = {name: np.full((n_paths, len(classes)), np.nan) for name in METRIC_COLUMNS}
+    for column, tranche in enumerate(classes):
+        paid = np.ascontiguousarray(principal[:, :, tranche])
+        flows = paid + cash[:, :, tranche]
+        dirty = np.full(n_paths, price / 100.0 * compiled.tranches.balance[tranche])
+        metrics["wal_years"][:, column] = wals(paid)
+        first, last = principal_windows(paid)
+        metrics["first_principal_month"][:, column] = first
+        metrics["last_principal_month"][:, column] = last
+        bey = yields(flows, times, dirty)
+        metrics["yield"][:, column] = bey * 100.0
+        metrics["modified_duration"][:, column] = modified_durations(flows, times, bey)
+        if deal.tranches[tranche].margin is not None:
+            margin = discount_margins(flows, fractions, index_rate, dirty)
+            metrics["discount_margin"][:, column] = margin * 10_000.0
+        metrics["writedown"][:, column] = writedown[:, tranche]
+        metrics["cumulative_loss_pct"][:, column] = collateral_loss / pool * 100.0
+    return metrics
+
+
+def scenario_metrics(
+    deal: Deal, scenario: Scenario, price: float = 100.0
+) -> tuple[tuple[str, ...], dict[str, F64Array], Result]:
+    """One scenario alone through ``engine.run``: class names, metrics (n_classes,) and the
+    run itself. Gives bit for bit what ``run_grid`` gives for the same scenario."""
+    result = run(deal, scenario)
+    prep = _prepare(deal, scenario, [scenario])
+    losses = result.collateral_by_group.principal_loss
+    loss = 0.0
+    for month in range(losses.shape[0]):  # the grid kernel's order of addition
+        for group in range(losses.shape[1]):
+            loss += float(losses[month, group])
+    n_months = prep.compiled.n_months
+    principal = np.zeros((1, n_months, len(deal.tranches)))
+    cash = np.zeros((1, n_months, len(deal.tranches)))
+    principal[0, : result.n_months] = result.principal
+    cash[0, : result.n_months] = result.interest
+    metrics = class_metrics(
+        deal,
+        prep.compiled,
+        prep.classes,
+        principal,
+        cash,
+        result.writedown.sum(axis=0)[np.newaxis, :],
+        prep.compiled.index_rate[np.newaxis, :],
+        np.array([loss]),
+        price,
+    )
+    names = tuple(deal.tranches[i].name for i in prep.classes)
+    return names, {name: values[0] for name, values in metrics.items()}, result
+
+
+def run_grid(
+    deal: Deal,
+    base: Scenario,
+    points: Sequence[GridPoint],
+    price: float = 100.0,
+    *,
+    block_size: int = BLOCK_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> GridResult:
+    """Run every point on this machine's threads; ``progress(done, total)`` after a block."""
+    scenarios = tuple(scenario_for(base, point) for point in points)
+    prep = _prepare(deal, base, scenarios)
+    parts: list[dict[str, F64Array]] = []
+    total = len(scenarios)
+    for start in range(0, total, block_size):
+        block = slice(start, min(start + block_size, total))
+        out = _run_block(prep, deal, base, block)
+        index_rate = prep.tables.index_rate[prep.rows.index[block]]
+        parts.append(
+            class_metrics(
+                deal,
+                prep.compiled,
+                prep.classes,
+                out.principal,
+                out.cash,
+                out.writedown,
+                index_rate,
+                out.collateral_loss,
+                price,
+            )
+        )
+        if progress is not None:
+            progress(block.stop, total)
+    metrics = {
+        name: np.concatenate([part[name] for part in parts])
+        if parts
+        else np.zeros((0, len(prep.classes)))
+        for name in METRIC_COLUMNS
+    }
+    return GridResult(
+        deal_name=deal.name,
+        scenarios=scenarios,
+        axes=tuple(describe(deal, s) for s in scenarios),
+        class_names=tuple(deal.tranches[i].name for i in prep.classes),
+        metrics=metrics,
+        price=price,
+    )
+
+
+def concatenate(parts: Sequence[GridResult]) -> GridResult:
+    """Join grid results of consecutive blocks of one grid (e.g. from a cluster)."""
+    first = parts[0]
+    return GridResult(
+        deal_name=first.deal_name,
+        scenarios=tuple(s for part in parts for s in part.scenarios),
+        axes=tuple(a for part in parts for a in part.axes),
+        class_names=first.class_names,
+        metrics={
+            name: np.concatenate([part.metrics[name] for part in parts]) for name in METRIC_COLUMNS
+        },
+        price=first.price,
+    )
+
+
+__all__ = [
+    "AXES",
+    "METRIC_COLUMNS",
+    "GridResult",
+    "concatenate",
+    "run_grid",
+    "scenario_for",
+    "scenario_metrics",
+]

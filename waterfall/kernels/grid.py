@@ -1,0 +1,441 @@
+"""Many scenarios of one deal in one compiled call: ``prange`` over blocks of scenarios.
+
+A scenario is five row numbers into tables of per-month rates (prepayment, default with its
+lag, severity, seed liquidations and starting balance by lag, index rate), so a grid of a
+hundred thousand points stores each distinct curve once. Each thread owns one slab of every
+scratch array (leading axis ``thread * stride``); ``stride`` leaves at least one unused
+64-byte cache line between two threads' slabs, so no two threads write the same line
+(false sharing made a 2-thread probe slower than 1 thread). Nothing is allocated inside the
+scenario loop.
+
+The month arithmetic is the single-scenario engine's own (``project_collateral``,
+``fill_months``, ``apply_waterfall``), so a scenario run here gives bit-for-bit the cash
+flows of ``waterfall.engine.run``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from waterfall._jit import kernel, parallel_kernel, prange
+from waterfall._types import F64Array, I64Array
+from waterfall.kernels.collateral import (
+    CollateralArrays,
+    CollateralOut,
+    CollateralRates,
+    project_collateral,
+)
+from waterfall.kernels.payments import (
+    DealTerms,
+    FeeArrays,
+    MonthArrays,
+    PaymentsOut,
+    TrancheArrays,
+    WaterfallProgram,
+    Workspace,
+    apply_waterfall,
+)
+
+
+@kernel
+def fill_months(
+    col: CollateralOut,
+    start_balance: F64Array,
+    penalty_share: F64Array,
+    is_advancing: bool,
+    months: MonthArrays,
+) -> None:
+    """Turn collateral columns into the waterfall's monthly collections (in place).
+
+    Principal is scheduled amortization (expected when P&I is advanced, actual otherwise)
+    plus voluntary prepayments plus liquidation proceeds; interest is expected or actual
+    interest; the pool balance counts the liquidation pipeline (foreclosure balance).
+    """
+    n_months, n_groups = col.performing_balance.shape
+    months.group_balance[0, :] = start_balance
+    for month in range(n_months):
+        voluntary = 0.0
+        pipeline = 0.0
+        for group in range(n_groups):
+            if is_advancing:
+                amortization = col.expected_amortization[month, group]
+                interest = col.expected_interest[month, group]
+            else:
+                amortization = col.actual_amortization[month, group]
+                interest = col.actual_interest[month, group]
+            months.group_principal[month, group] = (
+                amortization
+                + col.voluntary_prepayments[month, group]
+                + col.principal_recovery[month, group]
+            )
+            months.group_interest[month, group] = interest
+            months.group_loss[month, group] = col.principal_loss[month, group]
+            months.group_balance[month + 1, group] = (
+                col.performing_balance[month, group] + col.foreclosure_balance[month, group]
+            )
+            voluntary += col.voluntary_prepayments[month, group]
+            pipeline += col.foreclosure_balance[month, group]
+        months.delinquent_balance[month] = pipeline
+        months.penalties[month] = penalty_share[month] * voluntary
+
+
+class ScenarioTables(NamedTuple):
+    """Each distinct curve once; a scenario is a row number into each table."""
+
+    smm: F64Array  # (n_prepayment, n_months, n_groups) monthly prepayment rate
+    mdr: F64Array  # (n_default, n_months, n_groups) monthly default rate, lag rule applied
+    severity: F64Array  # (n_severity, n_months, n_groups) decimal
+    seed: F64Array  # (n_lag, n_months, n_groups) seeded liquidations, dollars
+    start_balance: F64Array  # (n_lag, n_groups) pool balance at the start, dollars
+    lag: I64Array  # (n_lag,) recovery lag of each seed row, months
+    index_rate: F64Array  # (n_index, n_months) one-month LIBOR, decimal
+
+
+class ScenarioRows(NamedTuple):
+    """Row numbers into ``ScenarioTables``; index = scenario number."""
+
+    prepayment: I64Array  # (n_scenarios,)
+    default: I64Array  # (n_scenarios,) row of ``mdr`` (its lag is ``lag``'s)
+    severity: I64Array  # (n_scenarios,)
+    lag: I64Array  # (n_scenarios,) row of ``seed``, ``start_balance`` and ``lag``
+    index: I64Array  # (n_scenarios,)
+
+
+class DealInputs(NamedTuple):
+    """What every scenario shares: the month calendar and the starting collateral."""
+
+    performing_balance: F64Array  # (n_groups,) dollars
+    monthly_rate: F64Array  # (n_groups,)
+    schedule: F64Array  # (n_months + 1, n_groups)
+    act_360_fraction: F64Array  # (n_months,)
+    distribution_number: I64Array  # (n_months,)
+    cumulative_loss_limit: F64Array  # (n_months,)
+    penalty_share: F64Array  # (n_months,)
+    is_advancing: bool
+
+
+class ThreadCollateral(NamedTuple):
+    """CollateralOut's columns with a leading slab axis, each (n_slabs, n_months, n_groups)."""
+
+    performing_balance: F64Array
+    new_defaults: F64Array
+    foreclosure_balance: F64Array
+    expected_amortization: F64Array
+    voluntary_prepayments: F64Array
+    amortization_from_defaults: F64Array
+    actual_amortization: F64Array
+    expected_interest: F64Array
+    interest_lost: F64Array
+    actual_interest: F64Array
+    principal_recovery: F64Array
+    principal_loss: F64Array
+    amortized_default_balance: F64Array
+
+
+class ThreadMonths(NamedTuple):
+    """MonthArrays' per-scenario columns with a leading slab axis."""
+
+    group_interest: F64Array  # (n_slabs, n_months, n_groups)
+    group_principal: F64Array  # (n_slabs, n_months, n_groups)
+    group_loss: F64Array  # (n_slabs, n_months, n_groups)
+    group_balance: F64Array  # (n_slabs, n_months + 1, n_groups)
+    delinquent_balance: F64Array  # (n_slabs, n_months)
+    penalties: F64Array  # (n_slabs, n_months)
+
+
+class ThreadPayments(NamedTuple):
+    """PaymentsOut's fields with a leading slab axis (same order and shapes after it)."""
+
+    balance: F64Array
+    principal: F64Array
+    interest: F64Array
+    interest_due: F64Array
+    interest_shortfall: F64Array
+    coupon: F64Array
+    writedown: F64Array
+    writedown_reimbursed: F64Array
+    basis_risk_paid: F64Array
+    basis_risk_carryforward: F64Array
+    penalties: F64Array
+    residual: F64Array
+    fee_paid: F64Array
+    collections: F64Array
+    extra_principal: F64Array
+    oc_release: F64Array
+    overcollateralization: F64Array
+    oc_target: F64Array
+    senior_enhancement: F64Array
+    available_funds_cap: F64Array
+    net_monthly_excess: F64Array
+    is_stepped_down: F64Array
+    is_trigger_event: F64Array
+    call_proceeds: F64Array
+    unallocated: F64Array
+
+
+class ThreadWork(NamedTuple):
+    """Workspace's fields with a leading slab axis."""
+
+    balance: F64Array
+    unpaid_interest: F64Array
+    unreimbursed: F64Array
+    carryforward: F64Array
+    due_current: F64Array
+    due_carried: F64Array
+    owed: F64Array
+    accounts: F64Array
+    status: F64Array
+
+
+class GridOut(NamedTuple):
+    """Per-scenario results; index = scenario number within the block."""
+
+    principal: F64Array  # (n_scenarios, n_months, n_tranches) principal paid
+    cash: F64Array  # (n_scenarios, n_months, n_tranches) every non-principal payment
+    writedown: F64Array  # (n_scenarios, n_tranches) total write-down
+    collateral_loss: F64Array  # (n_scenarios,) realized losses, dollars
+    collateral_defaults: F64Array  # (n_scenarios,) new defaults, dollars (seed excluded)
+    months_run: I64Array  # (n_scenarios,) fewer than n_months when the call is exercised
+    stepdown_month: I64Array  # (n_scenarios,) first month stepped down, 1-based; 0 never
+    trigger_month: I64Array  # (n_scenarios,) first month a trigger is in effect; 0 never
+
+
+@kernel
+def _collateral_slab(c: ThreadCollateral, k: int) -> CollateralOut:
+    return CollateralOut(
+        c.performing_balance[k],
+        c.new_defaults[k],
+        c.foreclosure_balance[k],
+        c.expected_amortization[k],
+        c.voluntary_prepayments[k],
+        c.amortization_from_defaults[k],
+        c.actual_amortization[k],
+        c.expected_interest[k],
+        c.interest_lost[k],
+        c.actual_interest[k],
+        c.principal_recovery[k],
+        c.principal_loss[k],
+        c.amortized_default_balance[k],
+    )
+
+
+@kernel
+def _payments_slab(p: ThreadPayments, k: int) -> PaymentsOut:
+    return PaymentsOut(
+        p.balance[k],
+        p.principal[k],
+        p.interest[k],
+        p.interest_due[k],
+        p.interest_shortfall[k],
+        p.coupon[k],
+        p.writedown[k],
+        p.writedown_reimbursed[k],
+        p.basis_risk_paid[k],
+        p.basis_risk_carryforward[k],
+        p.penalties[k],
+        p.residual[k],
+        p.fee_paid[k],
+        p.collections[k],
+        p.extra_principal[k],
+        p.oc_release[k],
+        p.overcollateralization[k],
+        p.oc_target[k],
+        p.senior_enhancement[k],
+        p.available_funds_cap[k],
+        p.net_monthly_excess[k],
+        p.is_stepped_down[k],
+        p.is_trigger_event[k],
+        p.call_proceeds[k],
+        p.unallocated[k],
+    )
+
+
+@kernel
+def _work_slab(w: ThreadWork, k: int) -> Workspace:
+    return Workspace(
+        w.balance[k],
+        w.unpaid_interest[k],
+        w.unreimbursed[k],
+        w.carryforward[k],
+        w.due_current[k],
+        w.due_carried[k],
+        w.owed[k],
+        w.accounts[k],
+        w.status[k],
+    )
+
+
+@kernel
+def _zero_collateral(c: CollateralOut) -> None:
+    c.performing_balance[:] = 0.0
+    c.new_defaults[:] = 0.0
+    c.foreclosure_balance[:] = 0.0
+    c.expected_amortization[:] = 0.0
+    c.voluntary_prepayments[:] = 0.0
+    c.amortization_from_defaults[:] = 0.0
+    c.actual_amortization[:] = 0.0
+    c.expected_interest[:] = 0.0
+    c.interest_lost[:] = 0.0
+    c.actual_interest[:] = 0.0
+    c.principal_recovery[:] = 0.0
+    c.principal_loss[:] = 0.0
+    c.amortized_default_balance[:] = 0.0
+
+
+@kernel
+def _zero_payments(p: PaymentsOut) -> None:
+    p.balance[:] = 0.0
+    p.principal[:] = 0.0
+    p.interest[:] = 0.0
+    p.interest_due[:] = 0.0
+    p.interest_shortfall[:] = 0.0
+    p.coupon[:] = 0.0
+    p.writedown[:] = 0.0
+    p.writedown_reimbursed[:] = 0.0
+    p.basis_risk_paid[:] = 0.0
+    p.basis_risk_carryforward[:] = 0.0
+    p.penalties[:] = 0.0
+    p.residual[:] = 0.0
+    p.fee_paid[:] = 0.0
+    p.collections[:] = 0.0
+    p.extra_principal[:] = 0.0
+    p.oc_release[:] = 0.0
+    p.overcollateralization[:] = 0.0
+    p.oc_target[:] = 0.0
+    p.senior_enhancement[:] = 0.0
+    p.available_funds_cap[:] = 0.0
+    p.net_monthly_excess[:] = 0.0
+    p.is_stepped_down[:] = 0.0
+    p.is_trigger_event[:] = 0.0
+    p.call_proceeds[:] = 0.0
+    p.unallocated[:] = 0.0
+
+
+@kernel
+def _first_month(flags: F64Array, n_months: int) -> int:
+    for month in range(n_months):
+        if flags[month] > 0.5:
+            return month + 1
+    return 0
+
+
+@kernel
+def _run_one(
+    scenario: int,
+    slab: int,
+    tables: ScenarioTables,
+    rows: ScenarioRows,
+    shared: DealInputs,
+    program: WaterfallProgram,
+    tranches: TrancheArrays,
+    fees: FeeArrays,
+    terms: DealTerms,
+    tc: ThreadCollateral,
+    tm: ThreadMonths,
+    tp: ThreadPayments,
+    tw: ThreadWork,
+    out: GridOut,
+) -> None:
+    """Project one scenario in the slab's scratch arrays; write its results to ``out``."""
+    lag_row = rows.lag[scenario]
+    rates = CollateralRates(
+        tables.smm[rows.prepayment[scenario]],
+        tables.mdr[rows.default[scenario]],
+        tables.severity[rows.severity[scenario]],
+        tables.seed[lag_row],
+        tables.lag[lag_row],
+        shared.is_advancing,
+    )
+    col = _collateral_slab(tc, slab)
+    _zero_collateral(col)
+    collateral = CollateralArrays(shared.performing_balance, shared.monthly_rate, shared.schedule)
+    project_collateral(collateral, rates, col)
+    months = MonthArrays(
+        tables.index_rate[rows.index[scenario]],
+        shared.act_360_fraction,
+        shared.distribution_number,
+        shared.cumulative_loss_limit,
+        tm.group_interest[slab],
+        tm.group_principal[slab],
+        tm.group_loss[slab],
+        tm.group_balance[slab],
+        tm.delinquent_balance[slab],
+        tm.penalties[slab],
+    )
+    fill_months(
+        col, tables.start_balance[lag_row], shared.penalty_share, shared.is_advancing, months
+    )
+    pay = _payments_slab(tp, slab)
+    _zero_payments(pay)
+    ran = apply_waterfall(program, tranches, fees, months, terms, _work_slab(tw, slab), pay)
+    out.months_run[scenario] = ran
+    out.stepdown_month[scenario] = _first_month(pay.is_stepped_down, ran)
+    out.trigger_month[scenario] = _first_month(pay.is_trigger_event, ran)
+    loss = 0.0
+    defaults = 0.0
+    n_groups = col.principal_loss.shape[1]
+    for month in range(ran):
+        for group in range(n_groups):
+            loss += col.principal_loss[month, group]
+            defaults += col.new_defaults[month, group]
+    out.collateral_loss[scenario] = loss
+    out.collateral_defaults[scenario] = defaults
+    n_tranches = pay.principal.shape[1]
+    for tranche in range(n_tranches):
+        written = 0.0
+        for month in range(ran):
+            out.principal[scenario, month, tranche] = pay.principal[month, tranche]
+            # as a trustee's "interest" column: every payment that is not principal
+            out.cash[scenario, month, tranche] = (
+                pay.interest[month, tranche]
+                + pay.basis_risk_paid[month, tranche]
+                + pay.writedown_reimbursed[month, tranche]
+                + pay.penalties[month, tranche]
+                + pay.residual[month, tranche]
+            )
+            written += pay.writedown[month, tranche]
+        out.writedown[scenario, tranche] = written
+
+
+@parallel_kernel
+def run_scenarios(
+    n_threads: int,
+    stride: int,
+    tables: ScenarioTables,
+    rows: ScenarioRows,
+    shared: DealInputs,
+    program: WaterfallProgram,
+    tranches: TrancheArrays,
+    fees: FeeArrays,
+    terms: DealTerms,
+    tc: ThreadCollateral,
+    tm: ThreadMonths,
+    tp: ThreadPayments,
+    tw: ThreadWork,
+    out: GridOut,
+) -> None:
+    """Run every scenario of ``rows``: thread ``t`` takes an equal share, in slab ``t*stride``.
+
+    ``out`` must be zeros (months after a clean-up call stay zero).
+    """
+    n_scenarios = rows.prepayment.shape[0]
+    for thread in prange(n_threads):
+        first = thread * n_scenarios // n_threads
+        stop = (thread + 1) * n_scenarios // n_threads
+        for scenario in range(first, stop):
+            _run_one(
+                scenario,
+                thread * stride,
+                tables,
+                rows,
+                shared,
+                program,
+                tranches,
+                fees,
+                terms,
+                tc,
+                tm,
+                tp,
+                tw,
+                out,
+            )
