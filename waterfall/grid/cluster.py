@@ -8,6 +8,8 @@ is asked for.
 
 from __future__ import annotations
 
+import re
+import socket
 from collections.abc import Callable, Sequence
 
 from waterfall.deal.model import Deal
@@ -26,6 +28,20 @@ def _run_block(
     deal: Deal, base: Scenario, points: Sequence[GridPoint], price: float
 ) -> GridResult:
     return run_grid(deal, base, points, price)
+
+
+def _check_reachable(address: str, timeout_seconds: float) -> None:
+    """Fail at once on a refused TCP address (the Dask client would retry until timeout)."""
+    match = re.fullmatch(r"(?:tcp://)?([^:/]+):(\d+)", address)
+    if not match:
+        return  # another protocol (inproc://, tls://): let the client judge it
+    try:
+        socket.create_connection((match[1], int(match[2])), timeout=timeout_seconds).close()
+    except OSError as error:
+        reason = error.strerror or str(error) or type(error).__name__
+        raise ClusterUnavailable(
+            f"--scheduler {address}: cannot reach the scheduler ({reason})"
+        ) from None
 
 
 def run_grid_on_cluster(
@@ -53,6 +69,7 @@ def run_grid_on_cluster(
         )
     except ImportError:
         raise ClusterUnavailable(MISSING_MESSAGE) from None
+    _check_reachable(address, timeout_seconds)
     try:
         client = Client(address, timeout=timeout_seconds)
     except (OSError, TimeoutError) as error:
