@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import dataclasses
+import io
 import json
 import os
 import sys
@@ -13,19 +15,28 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+import numpy as np
+
 from waterfall.deal import Deal, load_deal
 from waterfall.deal.model import CollateralGroup
 from waterfall.engine import project_pool, run
 from waterfall.errors import InputFileError, Problem, UsageError
-from waterfall.grid import load_grid
+from waterfall.grid import GridPoint, load_grid
 from waterfall.grid.cluster import ClusterUnavailable, run_grid_on_cluster
-from waterfall.grid.run import BLOCK_SIZE, METRIC_COLUMNS, GridResult, run_grid
+from waterfall.grid.run import BLOCK_SIZE, GridResult, describe, run_grid, scenario_for
+from waterfall.measures import METRIC_COLUMNS
 from waterfall.report.grid import grid_csv, grid_json, grid_pivot, write_parquet
-from waterfall.report.plot import PlotUnavailable, plot_grid
+from waterfall.report.plot import PlotUnavailable, plot_grid, plot_run
 from waterfall.report.plot import ensure_available as ensure_plot_available
 from waterfall.report.summary import pool_summary, result_summary
 from waterfall.report.text import cashflows_csv, pool_csv, pool_table, run_csv, run_table
 from waterfall.scenario import BASE, Scenario, check_curve, load_scenario
+from waterfall.sensitivity import (
+    BREAKEVEN_TOLERANCE,
+    breakeven,
+    price_table,
+    written_down_classes,
+)
 from waterfall.statement.calibrate import (
     DEFAULT_RECOVERY_LAG_MONTHS,
     calibrate,
@@ -47,16 +58,17 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def _add_rate_flags(parser: argparse.ArgumentParser) -> None:
+def _add_rate_flags(parser: argparse.ArgumentParser, *, with_default: bool = True) -> None:
     vector = 'percent, or a vector like "4 11R 27" (see README)'
     prepay = parser.add_mutually_exclusive_group()
     prepay.add_argument("--cpr", help=f"annual prepayment rate, {vector}")
     prepay.add_argument("--smm", help=f"monthly prepayment rate, {vector}")
     prepay.add_argument("--psa", help="PSA speed in percent (100 = the standard curve)")
-    default = parser.add_mutually_exclusive_group()
-    default.add_argument("--cdr", help=f"annual default rate, {vector}")
-    default.add_argument("--mdr", help=f"monthly default rate, {vector}")
-    default.add_argument("--sda", help="SDA speed in percent (100 = the standard curve)")
+    if with_default:
+        default = parser.add_mutually_exclusive_group()
+        default.add_argument("--cdr", help=f"annual default rate, {vector}")
+        default.add_argument("--mdr", help=f"monthly default rate, {vector}")
+        default.add_argument("--sda", help="SDA speed in percent (100 = the standard curve)")
     parser.add_argument("--severity", help=f"loss severity, {vector}")
     parser.add_argument("--lag", type=int, help="recovery lag in months (default 0)")
     parser.add_argument(
@@ -69,6 +81,18 @@ def _add_rate_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
 
+def _add_scenario_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--libor", help="one-month LIBOR, percent or vector")
+    parser.add_argument("--scenario", help="scenario file (YAML); flags override it")
+    parser.add_argument("--trigger", choices=("tested", "failing", "passing"))
+    parser.add_argument(
+        "--call",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="exercise the clean-up call on its first date",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = _Parser(prog="waterfall", description=__doc__)
@@ -76,16 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser = commands.add_parser("run", help="project every class of a deal")
     run_parser.add_argument("deal", help="deal file (YAML)")
     _add_rate_flags(run_parser)
-    run_parser.add_argument("--libor", help="one-month LIBOR, percent or vector")
-    run_parser.add_argument("--scenario", help="scenario file (YAML); flags override it")
-    run_parser.add_argument("--trigger", choices=("tested", "failing", "passing"))
-    run_parser.add_argument(
-        "--call",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="exercise the clean-up call on its first date",
-    )
+    _add_scenario_flags(run_parser)
     run_parser.add_argument("--cashflows", help="write month-by-month cash flows to this CSV")
+    run_parser.add_argument("--plot", help="also draw class balances and losses (PNG)")
     pool_parser = commands.add_parser("pool", help="project one pool, no waterfall")
     pool_parser.add_argument("--balance", type=float, required=True, help="dollars")
     pool_parser.add_argument("--wac", type=float, required=True, help="note rate, percent")
@@ -101,6 +118,31 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile_parser.add_argument("deal", help="deal file (YAML)")
     reconcile_parser.add_argument("statement", help="the trustee's monthly statement (text)")
     reconcile_parser.add_argument("--format", choices=("table", "json"), default="table")
+    breakeven_parser = commands.add_parser(
+        "breakeven", help="highest constant CDR at which a class takes no write-down"
+    )
+    breakeven_parser.add_argument("deal", help="deal file (YAML)")
+    which = breakeven_parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--class", dest="class_name", help="the class, e.g. M-2")
+    which.add_argument("--all", action="store_true", help="every class the deal writes down")
+    _add_rate_flags(breakeven_parser, with_default=False)
+    _add_scenario_flags(breakeven_parser)
+    table_parser = commands.add_parser(
+        "price-table", help="yield or discount margin of a class by price and scenario"
+    )
+    table_parser.add_argument("deal", help="deal file (YAML)")
+    table_parser.add_argument("--class", dest="class_name", required=True, help="e.g. A-2")
+    table_parser.add_argument(
+        "--prices", required=True, help="prices per 100 of current face, e.g. 99,99.5,100"
+    )
+    table_parser.add_argument(
+        "--columns",
+        default="cpr=15,25,35,45",
+        help="one scenario per column: AXIS=V1,V2,... with AXIS one of cpr, cdr, severity, "
+        "lag, libor (default cpr=15,25,35,45); other flags set the rest",
+    )
+    _add_rate_flags(table_parser)
+    _add_scenario_flags(table_parser)
     grid_parser = commands.add_parser(
         "grid", help="run a grid of scenarios and measure every class under each"
     )
@@ -175,6 +217,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _calibrate(args)
         if args.command == "grid":
             return _grid(args)
+        if args.command == "breakeven":
+            return _breakeven(args)
+        if args.command == "price-table":
+            return _price_table(args)
         return _validate(args)
     except InputFileError as error:
         for problem in error.problems:
@@ -243,7 +289,18 @@ def _base_scenario(args: argparse.Namespace, deal: Deal) -> Scenario:
 def _run(args: argparse.Namespace) -> int:
     deal = load_deal(args.deal)
     scenario = scenario_from_flags(args, _base_scenario(args, deal))
-    summary = result_summary(run(deal, scenario))
+    if args.plot:
+        try:
+            ensure_plot_available()
+        except PlotUnavailable as error:
+            raise UsageError(str(error)) from None
+    result = run(deal, scenario)
+    summary = result_summary(result)
+    if args.plot:
+        try:
+            plot_run(result, args.plot)
+        except (ValueError, OSError) as error:
+            raise UsageError(f"--plot {args.plot}: {error}") from None
     if args.cashflows:
         write_atomically(Path(args.cashflows), cashflows_csv(summary))
     if args.format == "json":
@@ -321,6 +378,189 @@ def _reconcile(args: argparse.Namespace) -> int:
         else ""
     )
     return 1 if failed else 0
+
+
+def _breakeven(args: argparse.Namespace) -> int:
+    deal = load_deal(args.deal)
+    base = scenario_from_flags(args, _base_scenario(args, deal))
+    names = written_down_classes(deal) if args.all else (args.class_name,)
+    if not args.all and args.class_name not in deal.tranche_names:
+        raise UsageError(
+            f"--class {args.class_name}: no such class; the deal has "
+            + ", ".join(deal.tranche_names)
+        )
+    results = [breakeven(deal, base, name) for name in names]
+    rows = [
+        {
+            "class": r.class_name,
+            "breakeven_cdr": r.breakeven_cdr,
+            "wal_years": r.wal_years,
+            "cumulative_loss_pct": r.cumulative_loss_pct,
+            "writedown": r.writedown,
+            "note": r.note,
+        }
+        for r in results
+    ]
+    assumptions = {
+        "prepayment": str(base.prepayment),
+        "severity": str(base.severity),
+        "recovery_lag_months": base.recovery_lag_months,
+        "libor": str(base.libor) if base.libor else f"libor {deal.index_rate * 100:g}",
+        "trigger": f"trigger {base.trigger}",
+        "tolerance_cdr": BREAKEVEN_TOLERANCE,
+    }
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"assumptions": assumptions, "results": rows}) + "\n")
+        return 0
+    if args.format == "csv":
+        sys.stdout.write(_csv(rows))
+        return 0
+    sys.stdout.write(
+        f"{deal.name}: breakeven constant CDR (no principal write-down), to "
+        f"{BREAKEVEN_TOLERANCE} CDR\n"
+        + ", ".join(
+            f"lag {v} months" if k == "recovery_lag_months" else str(v)
+            for k, v in assumptions.items()
+            if k != "tolerance_cdr"
+        )
+        + "\n\n"
+        + f"{'class':<8}{'breakeven CDR':>14}{'WAL':>8}{'pool loss %':>13}  note\n"
+    )
+    for r in results:
+        cdr = "-" if r.breakeven_cdr is None else f"{r.breakeven_cdr:.2f}"
+        wal = "-" if r.wal_years is None else f"{r.wal_years:.2f}"
+        sys.stdout.write(
+            f"{r.class_name:<8}{cdr:>14}{wal:>8}{r.cumulative_loss_pct:>13.2f}  {r.note}\n"
+        )
+    return 0
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+    return buffer.getvalue()
+
+
+AXIS_FIELDS = {"cpr": "cpr", "cdr": "cdr", "severity": "severity", "lag": "lag", "libor": "libor"}
+
+
+def _columns(text: str) -> tuple[str, list[float]]:
+    axis, _, values = text.partition("=")
+    axis = axis.strip()
+    if axis not in AXIS_FIELDS or not values:
+        raise UsageError(
+            f"--columns {text!r}: expected AXIS=V1,V2,... with AXIS one of "
+            + ", ".join(AXIS_FIELDS)
+        )
+    try:
+        numbers = [float(v) for v in values.split(",")]
+    except ValueError:
+        raise UsageError(f"--columns {text!r}: the values must be numbers") from None
+    return axis, numbers
+
+
+def _price_table(args: argparse.Namespace) -> int:
+    deal = load_deal(args.deal)
+    base = scenario_from_flags(args, _base_scenario(args, deal))
+    problems = []
+    if args.class_name not in deal.tranche_names:
+        problems.append(
+            f"--class {args.class_name}: no such class; the deal has "
+            + ", ".join(deal.tranche_names)
+        )
+    try:
+        prices = [float(p) for p in args.prices.split(",")]
+        if not all(0.0 < p <= 1000.0 for p in prices):
+            problems.append(f"--prices {args.prices}: expected prices above 0 and at most 1000")
+    except ValueError:
+        prices = []
+        problems.append(f"--prices {args.prices!r}: expected numbers like 99,99.5,100")
+    axis, values = _columns(args.columns)
+    points = []
+    for value in values:
+        field = {"cpr": "cpr", "cdr": "cdr", "severity": "severity", "libor": "libor"}.get(axis)
+        if axis == "lag":
+            if value != int(value) or not 0 <= value <= 360:
+                problems.append(f"--columns lag={value:g}: expected whole months 0 to 360")
+            points.append(GridPoint(lag=int(value)))
+            continue
+        curve, message = check_curve(axis, value)
+        if curve is None:
+            problems.append(f"--columns {axis}={value:g}: {message}")
+        points.append(GridPoint(**{field: value}))
+    if problems:
+        raise UsageError("\n".join(problems))
+    scenarios = [scenario_for(base, point) for point in points]
+    table = price_table(deal, args.class_name, prices, scenarios)
+    labels = [f"{axis} {v:g}" for v in values]
+    measure = table.discount_margin_bp if table.is_floater else table.yield_pct
+    measure_name = "discount margin (bp)" if table.is_floater else "yield (%)"
+    if args.format == "json":
+        payload = {
+            "class": table.class_name,
+            "measure": "discount_margin_bp" if table.is_floater else "yield_pct",
+            "columns": [describe(deal, s) for s in scenarios],
+            "prices": list(prices),
+            "yield_pct": _listed(table.yield_pct),
+            "discount_margin_bp": _listed(table.discount_margin_bp),
+            "modified_duration": _listed(table.modified_duration),
+            "wal_years": table.wal_years.tolist(),
+            "principal_window": [
+                [int(a), int(b)]
+                for a, b in zip(
+                    table.first_principal_month, table.last_principal_month, strict=True
+                )
+            ],
+        }
+        sys.stdout.write(json.dumps(payload) + "\n")
+        return 0
+    rows = []
+    for p, price in enumerate(prices):
+        row: dict[str, Any] = {"price": price}
+        for c, label in enumerate(labels):
+            row[label] = None if np.isnan(measure[p, c]) else round(float(measure[p, c]), 6)
+        rows.append(row)
+    middle = len(prices) // 2
+    extra = {
+        "WAL (years)": [f"{w:.2f}" for w in table.wal_years],
+        f"mod duration @ {prices[middle]:g}": [
+            "-" if np.isnan(d) else f"{d:.2f}" for d in table.modified_duration[middle]
+        ],
+        "principal window": [
+            f"{int(a)}-{int(b)}" if a else "-"
+            for a, b in zip(table.first_principal_month, table.last_principal_month, strict=True)
+        ],
+    }
+    if args.format == "csv":
+        for name, cells in extra.items():
+            rows.append({"price": name, **dict(zip(labels, cells, strict=True))})
+        sys.stdout.write(_csv(rows))
+        return 0
+    width = max(12, *(len(label) + 2 for label in labels))
+    sys.stdout.write(
+        f"{deal.name}: class {table.class_name}, {measure_name} by price (per 100 of current "
+        f"face, settling {deal.as_of}); "
+        + f"{base.severity}, {base.default}, lag {base.recovery_lag_months}\n\n"
+        + f"{'price':>20}"
+        + "".join(f"{label:>{width}}" for label in labels)
+        + "\n"
+    )
+    decimals = 0 if table.is_floater else 3
+    for p, price in enumerate(prices):
+        cells = "".join(
+            f"{'-' if np.isnan(v) else f'{v:.{decimals}f}':>{width}}" for v in measure[p]
+        )
+        sys.stdout.write(f"{price:>20g}{cells}\n")
+    sys.stdout.write("\n")
+    for name, cells in extra.items():
+        sys.stdout.write(f"{name:>20}" + "".join(f"{c:>{width}}" for c in cells) + "\n")
+    return 0
+
+
+def _listed(array: np.ndarray) -> list[list[float | None]]:
+    return [[None if np.isnan(v) else float(v) for v in row] for row in array]
 
 
 OUT_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".txt": "table"}

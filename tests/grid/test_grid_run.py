@@ -14,7 +14,8 @@ import pytest
 from waterfall import load_deal
 from waterfall.cli import main
 from waterfall.grid import GridPoint, load_grid
-from waterfall.grid.run import METRIC_COLUMNS, run_grid, scenario_for, scenario_metrics
+from waterfall.grid.run import run_grid, scenario_for
+from waterfall.measures import METRIC_COLUMNS, scenario_metrics
 from waterfall.scenario import load_scenario
 
 ROOT = Path(__file__).parents[2]

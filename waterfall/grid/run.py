@@ -6,23 +6,8 @@ run (``compile.monthly_rates``, ``compile.index_rates``), then ``kernels.grid.ru
 runs a block of scenarios over the machine's threads. Blocks of ``BLOCK_SIZE`` keep memory
 bounded for a grid of a hundred thousand points; the shipped grid is one block, one call.
 
-Metrics per scenario and class (bond classes with a balance):
-
-* ``wal_years``, ``first_principal_month``, ``last_principal_month`` (1-based, months from
-  the deal's as-of date; 0 when no principal is paid);
-* ``yield``: bond-equivalent yield in percent at ``price`` per 100 of the class's current
-  balance, settling on the as-of date (a distribution date, so no accrued interest); cash
-  flows are every payment to the class, received on its distribution dates, times in
-  30/360 years from settlement (STANDARDS 1.11);
-* ``discount_margin``: for floaters, basis points over the scenario's flat LIBOR, ACT/360
-  money-market discounting over the accrual periods (STANDARDS 1.12);
-* ``modified_duration``: years, at the yield;
-* ``writedown``: dollars of principal written down; ``cumulative_loss_pct``: the pool's
-  realized losses over the projection, percent of its starting balance.
-
-A yield or margin that no rate in the search bracket produces (no cash flow, or a price
-the flows cannot reach, like P's 100 dollars against its penalties) is not a number: rows
-show it as empty (CSV) or null (JSON).
+The metrics per scenario and class are ``waterfall.measures``' (the same function as a
+single run's).
 """
 
 from __future__ import annotations
@@ -37,17 +22,9 @@ import numpy as np
 
 from waterfall._jit import thread_count
 from waterfall._types import F64Array
-from waterfall.analytics.batch import (
-    discount_margins,
-    modified_durations,
-    principal_windows,
-    wals,
-    yields,
-)
-from waterfall.analytics.daycount import year_fraction_30_360
 from waterfall.compile import CompiledDeal, compile_deal, index_rates, monthly_rates
 from waterfall.deal.model import Deal
-from waterfall.engine import Result, allocate_payments, allocate_workspace, run, start_balance
+from waterfall.engine import allocate_payments, allocate_workspace, start_balance
 from waterfall.grid.spec import AXES, GridPoint
 from waterfall.kernels.collateral import CollateralOut
 from waterfall.kernels.grid import (
@@ -61,6 +38,7 @@ from waterfall.kernels.grid import (
     ThreadWork,
     run_scenarios,
 )
+from waterfall.measures import METRIC_COLUMNS, class_metrics
 from waterfall.scenario.model import Curve, Scenario
 
 BLOCK_SIZE = 1024
@@ -68,17 +46,6 @@ BLOCK_SIZE = 1024
 
 CACHE_LINE_DOUBLES = 8
 """64 bytes: two threads' scratch slabs are kept at least this far apart."""
-
-METRIC_COLUMNS = (
-    "wal_years",
-    "first_principal_month",
-    "last_principal_month",
-    "yield",
-    "discount_margin",
-    "modified_duration",
-    "writedown",
-    "cumulative_loss_pct",
-)
 
 
 def scenario_for(base: Scenario, point: GridPoint) -> Scenario:
@@ -264,77 +231,6 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
     return out
 
 
-def class_metrics(
-    deal: Deal,
-    compiled: CompiledDeal,
-    classes: Sequence[int],
-    principal: F64Array,
-    cash: F64Array,
-    writedown: F64Array,
-    index_rate: F64Array,
-    collateral_loss: F64Array,
-    price: float,
-) -> dict[str, F64Array]:
-    """The metric columns for a batch of paths (arrays (n_paths, n_months, n_tranches)).
-
-    Single runs and grids both call this, so they agree bit for bit.
-    """
-    n_paths = principal.shape[0]
-    times = np.array([year_fraction_30_360(deal.as_of, day) for day in compiled.calendar.dates])
-    fractions = compiled.calendar.act_360_fraction
-    pool = float(start_balance(compiled.collateral, compiled.rates).sum())
-    metrics = {name: np.full((n_paths, len(classes)), np.nan) for name in METRIC_COLUMNS}
-    for column, tranche in enumerate(classes):
-        paid = np.ascontiguousarray(principal[:, :, tranche])
-        flows = paid + cash[:, :, tranche]
-        dirty = np.full(n_paths, price / 100.0 * compiled.tranches.balance[tranche])
-        metrics["wal_years"][:, column] = wals(paid)
-        first, last = principal_windows(paid)
-        metrics["first_principal_month"][:, column] = first
-        metrics["last_principal_month"][:, column] = last
-        bey = yields(flows, times, dirty)
-        metrics["yield"][:, column] = bey * 100.0
-        metrics["modified_duration"][:, column] = modified_durations(flows, times, bey)
-        if deal.tranches[tranche].margin is not None:
-            margin = discount_margins(flows, fractions, index_rate, dirty)
-            metrics["discount_margin"][:, column] = margin * 10_000.0
-        metrics["writedown"][:, column] = writedown[:, tranche]
-        metrics["cumulative_loss_pct"][:, column] = collateral_loss / pool * 100.0
-    return metrics
-
-
-def scenario_metrics(
-    deal: Deal, scenario: Scenario, price: float = 100.0
-) -> tuple[tuple[str, ...], dict[str, F64Array], Result]:
-    """One scenario alone through ``engine.run``: class names, metrics (n_classes,) and the
-    run itself. Gives bit for bit what ``run_grid`` gives for the same scenario."""
-    result = run(deal, scenario)
-    prep = _prepare(deal, scenario, [scenario])
-    losses = result.collateral_by_group.principal_loss
-    loss = 0.0
-    for month in range(losses.shape[0]):  # the grid kernel's order of addition
-        for group in range(losses.shape[1]):
-            loss += float(losses[month, group])
-    n_months = prep.compiled.n_months
-    principal = np.zeros((1, n_months, len(deal.tranches)))
-    cash = np.zeros((1, n_months, len(deal.tranches)))
-    principal[0, : result.n_months] = result.principal
-    cash[0, : result.n_months] = result.interest
-    metrics = class_metrics(
-        deal,
-        prep.compiled,
-        prep.classes,
-        principal,
-        cash,
-        result.writedown.sum(axis=0)[np.newaxis, :],
-        prep.compiled.index_rate[np.newaxis, :],
-        np.array([loss]),
-        price,
-    )
-    names = tuple(deal.tranches[i].name for i in prep.classes)
-    return names, {name: values[0] for name, values in metrics.items()}, result
-
-
 def run_grid(
     deal: Deal,
     base: Scenario,
@@ -406,5 +302,4 @@ __all__ = [
     "concatenate",
     "run_grid",
     "scenario_for",
-    "scenario_metrics",
 ]

@@ -1,0 +1,127 @@
+"""breakeven, price-table and run --plot, as a user runs them."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from waterfall import load_deal
+from waterfall.analytics import price_from_discount_margin, price_from_yield
+from waterfall.cli import main
+from waterfall.compile import compile_deal
+from waterfall.engine import run
+from waterfall.measures import flow_times
+from waterfall.scenario import Curve, load_scenario
+from waterfall.sensitivity import writedown_of
+
+ROOT = Path(__file__).parents[2]
+DEAL_PATH = str(ROOT / "deals" / "2002-HE1.yaml")
+DEAL = load_deal(DEAL_PATH)
+BASE = load_scenario(DEAL.default_scenario)
+IS_COMPILED = os.environ.get("NUMBA_DISABLE_JIT") != "1"
+
+
+def json_of(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.skipif(not IS_COMPILED, reason="60 full-length runs; the next test covers it")
+def test_breakevens_order_b_m2_m1_and_sit_on_the_edge_of_a_writedown(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = json_of(capsys, "breakeven", DEAL_PATH, "--all", "--format", "json")
+    found = {r["class"]: r for r in out["results"]}
+    assert list(found) == ["M-1", "M-2", "B"]
+    assert found["B"]["breakeven_cdr"] < found["M-2"]["breakeven_cdr"]
+    assert found["M-2"]["breakeven_cdr"] < found["M-1"]["breakeven_cdr"]
+    for name, row in found.items():
+        cdr = row["breakeven_cdr"]
+        at = dataclasses.replace(BASE, default=Curve("cdr", cdr))
+        above = dataclasses.replace(BASE, default=Curve("cdr", cdr + 0.1))
+        assert writedown_of(DEAL, at, name) < 0.005, name
+        assert writedown_of(DEAL, above, name) > 0.005, name
+        assert 0 < row["cumulative_loss_pct"] < 100
+        assert row["wal_years"] > 0
+
+
+def test_a_breakeven_on_a_short_projection_is_on_the_edge_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = json_of(capsys, "breakeven", DEAL_PATH, "--class", "B", "--months", "120",
+                  "--format", "json")  # fmt: skip
+    (row,) = out["results"]
+    assert out["assumptions"]["tolerance_cdr"] == 0.01
+    short = dataclasses.replace(BASE, months=120)
+    cdr = row["breakeven_cdr"]
+    assert writedown_of(DEAL, dataclasses.replace(short, default=Curve("cdr", cdr)), "B") == 0
+    above = dataclasses.replace(short, default=Curve("cdr", cdr + 0.01))
+    assert writedown_of(DEAL, above, "B") > 0
+
+
+def test_a_class_the_deal_never_writes_down_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    out = json_of(capsys, "breakeven", DEAL_PATH, "--class", "A-1", "--months", "24",
+                  "--format", "json")  # fmt: skip
+    (row,) = out["results"]
+    assert row["breakeven_cdr"] == 100.0
+    assert "never writes it down" in row["note"]
+    assert main(["breakeven", DEAL_PATH, "--class", "Z-9"]) == 2
+    assert "--class Z-9: no such class" in capsys.readouterr().err
+
+
+def test_price_table_margins_reprice_to_the_row_price(capsys: pytest.CaptureFixture[str]) -> None:
+    prices = [99.0, 100.0, 101.0]
+    out = json_of(capsys, "price-table", DEAL_PATH, "--class", "A-2", "--prices", "99,100,101",
+                  "--columns", "cpr=20,40", "--months", "60", "--format", "json")  # fmt: skip
+    assert out["measure"] == "discount_margin_bp"
+    margins = np.array(out["discount_margin_bp"])
+    assert (np.diff(margins, axis=0) < 0).all()  # a higher price is a lower margin
+    for column, cpr in enumerate((20.0, 40.0)):
+        scenario = dataclasses.replace(BASE, prepayment=Curve("cpr", cpr), months=60)
+        result = run(DEAL, scenario)
+        compiled = compile_deal(DEAL, scenario)
+        k = DEAL.tranche_names.index("A-2")
+        flows = result.principal[:, k] + result.interest[:, k]
+        face = DEAL.tranches[k].balance
+        for row, price in enumerate(prices):
+            # independent check: the scalar analytics reprice the table's margin and yield
+            dm = margins[row, column] / 10_000
+            repriced = price_from_discount_margin(
+                flows, compiled.calendar.act_360_fraction, compiled.index_rate, dm
+            )
+            assert repriced == pytest.approx(price / 100 * face, rel=1e-9)
+            bey = out["yield_pct"][row][column] / 100
+            repriced = price_from_yield(flows, flow_times(DEAL, compiled), bey)
+            assert repriced == pytest.approx(price / 100 * face, rel=1e-9)
+    assert out["wal_years"][0] > out["wal_years"][1]
+
+
+def test_price_table_prints_rows_of_prices_and_the_investor_rows(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["price-table", DEAL_PATH, "--class", "M-1", "--prices", "99.5,100,100.5",
+                 "--columns", "cdr=0,10", "--months", "60"])  # fmt: skip
+    assert code == 0
+    text = capsys.readouterr().out
+    for label in ("discount margin (bp)", "cdr 0", "cdr 10", "WAL (years)",
+                  "mod duration @ 100", "principal window"):  # fmt: skip
+        assert label in text
+    assert main(["price-table", DEAL_PATH, "--class", "M-1", "--prices", "a,b"]) == 2
+    assert main(["price-table", DEAL_PATH, "--class", "M-1", "--prices", "100",
+                 "--columns", "speed=1"]) == 2  # fmt: skip
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("waterfall price-table: --prices 'a,b': expected numbers")
+    assert err[1].startswith("waterfall price-table: --columns 'speed=1': expected AXIS=")
+
+
+def test_run_plot_draws_a_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("matplotlib")
+    picture = tmp_path / "run.png"
+    assert main(["run", DEAL_PATH, "--months", "36", "--plot", str(picture)]) == 0
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    capsys.readouterr()

@@ -1,0 +1,145 @@
+"""Investor measures of each class from projected cash flows, for one path or many.
+
+Single runs, price tables, breakevens and grids all measure through ``class_metrics``, so
+a scenario gives the same bits whichever command ran it.
+
+* ``wal_years``, ``first_principal_month``, ``last_principal_month`` (1-based months from
+  the deal's as-of date; 0 when no principal is paid);
+* ``yield``: bond-equivalent, percent, at a price per 100 of the class's current balance,
+  settling on the as-of date (a distribution date, so no accrued interest); the cash flows
+  are every payment to the class on its distribution dates, at 30/360 years from
+  settlement (STANDARDS 1.11);
+* ``discount_margin``: floaters only, basis points over the path's LIBOR, ACT/360
+  money-market discounting over the accrual periods (STANDARDS 1.12);
+* ``modified_duration``: years, at the yield;
+* ``writedown``: dollars of principal written down; ``cumulative_loss_pct``: the pool's
+  realized losses over the projection, percent of its starting balance.
+
+A yield or margin that no rate in the search bracket produces (no cash flow, or a price the
+flows cannot reach, like P's 100 dollars against its penalties) is NaN here and "not
+defined" in every output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from waterfall._types import F64Array
+from waterfall.analytics.batch import (
+    discount_margins,
+    modified_durations,
+    principal_windows,
+    wals,
+    yields,
+)
+from waterfall.analytics.daycount import year_fraction_30_360
+from waterfall.compile import CompiledDeal, compile_deal
+from waterfall.deal.model import Deal
+from waterfall.engine import Result, run, start_balance
+from waterfall.scenario.model import Scenario
+
+METRIC_COLUMNS = (
+    "wal_years",
+    "first_principal_month",
+    "last_principal_month",
+    "yield",
+    "discount_margin",
+    "modified_duration",
+    "writedown",
+    "cumulative_loss_pct",
+)
+
+
+def measured_classes(deal: Deal) -> tuple[int, ...]:
+    """Tranche indices measured: bond classes with a balance (not notionals, residuals)."""
+    return tuple(i for i, t in enumerate(deal.tranches) if t.kind == "bond" and t.balance > 0.0)
+
+
+def flow_times(deal: Deal, compiled: CompiledDeal) -> F64Array:
+    """Years (30/360) from settlement on the as-of date to each distribution date."""
+    return np.array([year_fraction_30_360(deal.as_of, day) for day in compiled.calendar.dates])
+
+
+def class_metrics(
+    deal: Deal,
+    compiled: CompiledDeal,
+    classes: Sequence[int],
+    principal: F64Array,
+    cash: F64Array,
+    writedown: F64Array,
+    index_rate: F64Array,
+    collateral_loss: F64Array,
+    price: float,
+) -> dict[str, F64Array]:
+    """The metric columns for a batch of paths (arrays (n_paths, n_months, n_tranches)).
+
+    Single runs and grids both call this, so they agree bit for bit.
+    """
+    n_paths = principal.shape[0]
+    times = flow_times(deal, compiled)
+    fractions = compiled.calendar.act_360_fraction
+    pool = float(start_balance(compiled.collateral, compiled.rates).sum())
+    metrics = {name: np.full((n_paths, len(classes)), np.nan) for name in METRIC_COLUMNS}
+    for column, tranche in enumerate(classes):
+        paid = np.ascontiguousarray(principal[:, :, tranche])
+        flows = paid + cash[:, :, tranche]
+        dirty = np.full(n_paths, price / 100.0 * compiled.tranches.balance[tranche])
+        metrics["wal_years"][:, column] = wals(paid)
+        first, last = principal_windows(paid)
+        metrics["first_principal_month"][:, column] = first
+        metrics["last_principal_month"][:, column] = last
+        bey = yields(flows, times, dirty)
+        metrics["yield"][:, column] = bey * 100.0
+        metrics["modified_duration"][:, column] = modified_durations(flows, times, bey)
+        if deal.tranches[tranche].margin is not None:
+            margin = discount_margins(flows, fractions, index_rate, dirty)
+            metrics["discount_margin"][:, column] = margin * 10_000.0
+        metrics["writedown"][:, column] = writedown[:, tranche]
+        metrics["cumulative_loss_pct"][:, column] = collateral_loss / pool * 100.0
+    return metrics
+
+
+def total_loss(result: Result) -> float:
+    """Realized collateral losses of a run, added month by month and group by group (the
+    grid kernel's order, so both give the same bits)."""
+    losses = result.collateral_by_group.principal_loss
+    loss = 0.0
+    for month in range(losses.shape[0]):
+        for group in range(losses.shape[1]):
+            loss += float(losses[month, group])
+    return loss
+
+
+def result_metrics(
+    deal: Deal, scenario: Scenario, result: Result, price: float = 100.0
+) -> dict[str, F64Array]:
+    """The metric columns (n_classes,) of one run, for ``measured_classes``."""
+    compiled = compile_deal(deal, scenario)
+    n_months, n_tranches = compiled.n_months, len(deal.tranches)
+    principal = np.zeros((1, n_months, n_tranches))
+    cash = np.zeros((1, n_months, n_tranches))
+    principal[0, : result.n_months] = result.principal
+    cash[0, : result.n_months] = result.interest
+    metrics = class_metrics(
+        deal,
+        compiled,
+        measured_classes(deal),
+        principal,
+        cash,
+        result.writedown.sum(axis=0)[np.newaxis, :],
+        compiled.index_rate[np.newaxis, :],
+        np.array([total_loss(result)]),
+        price,
+    )
+    return {name: values[0] for name, values in metrics.items()}
+
+
+def scenario_metrics(
+    deal: Deal, scenario: Scenario, price: float = 100.0
+) -> tuple[tuple[str, ...], dict[str, F64Array], Result]:
+    """Run one scenario alone; return class names, metrics (n_classes,) and the run."""
+    result = run(deal, scenario)
+    names = tuple(deal.tranches[i].name for i in measured_classes(deal))
+    return names, result_metrics(deal, scenario, result, price), result

@@ -1,0 +1,152 @@
+"""Re-running the engine on shifted scenarios: breakeven default rates and price tables."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from waterfall._types import F64Array
+from waterfall.analytics.batch import discount_margins, modified_durations, yields
+from waterfall.analytics.roots import last_within
+from waterfall.compile import compile_deal
+from waterfall.deal.model import Deal
+from waterfall.engine import run
+from waterfall.measures import flow_times, total_loss
+from waterfall.scenario.model import Curve, Scenario
+
+BREAKEVEN_TOLERANCE = 0.01
+"""Breakeven CDRs are found to 0.01 CDR (percent a year), and reported on that grid."""
+
+MAX_CDR = 100.0
+"""The search runs from 0 to this CDR; a class not written down at 100 CDR shows None."""
+
+WRITEDOWN_ALLOWANCE = 0.005
+"""A write-down under half a cent is no write-down (the trustee pays in cents)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Breakeven:
+    """The highest constant CDR at which a class takes no principal write-down."""
+
+    class_name: str
+    breakeven_cdr: float | None  # percent; None when written down even at 0 CDR
+    is_above_search: bool  # no write-down even at MAX_CDR (breakeven_cdr = MAX_CDR)
+    wal_years: float | None  # the class's WAL at the breakeven CDR
+    cumulative_loss_pct: float  # pool losses at the breakeven CDR, % of the start
+    writedown: float  # dollars at the breakeven CDR (0 to the cent)
+    note: str = ""
+
+
+def writedown_of(deal: Deal, scenario: Scenario, class_name: str) -> float:
+    """Total principal written down on ``class_name`` over the projection, dollars."""
+    result = run(deal, scenario)
+    return float(result.writedown[:, result.index(class_name)].sum())
+
+
+def breakeven(deal: Deal, base: Scenario, class_name: str) -> Breakeven:
+    """Search constant CDRs 0..MAX_CDR for the last one leaving ``class_name`` whole.
+
+    Everything but the default rate comes from ``base``; the search is
+    ``analytics.roots.last_within`` on the class's write-down, to BREAKEVEN_TOLERANCE.
+    """
+
+    def at(cdr: float) -> Scenario:
+        return dataclasses.replace(base, default=Curve("cdr", cdr))
+
+    if not any(
+        class_name in step.targets for step in deal.waterfall if step.action == "write_down"
+    ):
+        result = run(deal, at(MAX_CDR))
+        return Breakeven(
+            class_name,
+            MAX_CDR,
+            True,
+            None,
+            total_loss(result) / float(result.pool_balance[0]) * 100.0,
+            0.0,
+            "no write_down step names this class: the deal never writes it down",
+        )
+    cdr = last_within(
+        lambda c: writedown_of(deal, at(c), class_name),
+        0.0,
+        MAX_CDR,
+        BREAKEVEN_TOLERANCE,
+        WRITEDOWN_ALLOWANCE,
+    )
+    scenario = at(cdr if cdr is not None else 0.0)
+    result = run(deal, scenario)
+    return Breakeven(
+        class_name=class_name,
+        breakeven_cdr=cdr,
+        is_above_search=cdr == MAX_CDR,
+        wal_years=result.wal_years(class_name),
+        cumulative_loss_pct=total_loss(result) / float(result.pool_balance[0]) * 100.0,
+        writedown=float(result.writedown[:, result.index(class_name)].sum()),
+        note="" if cdr is not None else "written down even with no new defaults",
+    )
+
+
+def written_down_classes(deal: Deal) -> tuple[str, ...]:
+    """Classes some write_down step names, in deal order."""
+    named = {
+        name for step in deal.waterfall if step.action == "write_down" for name in step.targets
+    }
+    return tuple(t.name for t in deal.tranches if t.name in named)
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    """Yields (or margins) of one class at several prices under several scenarios."""
+
+    class_name: str
+    prices: tuple[float, ...]
+    scenarios: tuple[Scenario, ...]
+    yield_pct: F64Array  # (n_prices, n_scenarios) bond-equivalent, percent; NaN none
+    discount_margin_bp: F64Array  # (n_prices, n_scenarios); NaN for a fixed-rate class
+    modified_duration: F64Array  # (n_prices, n_scenarios) years at each cell's yield
+    wal_years: F64Array  # (n_scenarios,)
+    first_principal_month: F64Array  # (n_scenarios,)
+    last_principal_month: F64Array  # (n_scenarios,)
+    is_floater: bool
+
+
+def price_table(
+    deal: Deal, class_name: str, prices: Sequence[float], scenarios: Sequence[Scenario]
+) -> PriceTable:
+    """Run each scenario once and price the class's cash flows at every price."""
+    index = deal.tranche_names.index(class_name)
+    tranche = deal.tranches[index]
+    n_prices, n_scenarios = len(prices), len(scenarios)
+    table = {name: np.full((n_prices, n_scenarios), np.nan) for name in ("y", "dm", "md")}
+    wal, first, last = (np.zeros(n_scenarios) for _ in range(3))
+    for column, scenario in enumerate(scenarios):
+        compiled = compile_deal(deal, scenario)
+        result = run(deal, scenario)
+        times = flow_times(deal, compiled)[: result.n_months]
+        flows = result.principal[:, index] + result.interest[:, index]
+        rows = np.repeat(flows[np.newaxis, :], n_prices, axis=0)
+        dirty = np.array(prices) / 100.0 * tranche.balance
+        bey = yields(rows, times, dirty)
+        table["y"][:, column] = bey * 100.0
+        table["md"][:, column] = modified_durations(rows, times, bey)
+        if tranche.margin is not None:
+            path = np.repeat(compiled.index_rate[np.newaxis, : result.n_months], n_prices, axis=0)
+            fractions = compiled.calendar.act_360_fraction[: result.n_months]
+            table["dm"][:, column] = discount_margins(rows, fractions, path, dirty) * 10_000.0
+        wal[column] = result.wal_years(class_name)
+        first[column], last[column] = result.principal_window(class_name)
+    return PriceTable(
+        class_name,
+        tuple(prices),
+        tuple(scenarios),
+        table["y"],
+        table["dm"],
+        table["md"],
+        wal,
+        first,
+        last,
+        tranche.margin is not None,
+    )
