@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from waterfall.deal import Deal, load_deal
+from waterfall.deal.load import SOURCES
 from waterfall.deal.model import CollateralGroup
 from waterfall.engine import project_pool, run
 from waterfall.errors import InputFileError, Problem, UsageError
@@ -117,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reconcile_parser.add_argument("deal", help="deal file (YAML)")
     reconcile_parser.add_argument("statement", help="the trustee's monthly statement (text)")
-    reconcile_parser.add_argument("--format", choices=("table", "json"), default="table")
+    reconcile_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
     breakeven_parser = commands.add_parser(
         "breakeven", help="highest constant CDR at which a class takes no write-down"
     )
@@ -197,9 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate_parser.add_argument(
         "--dry-run", action="store_true", help="print the figures, write nothing"
     )
-    calibrate_parser.add_argument("--format", choices=("table", "json"), default="table")
+    calibrate_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
     validate_parser = commands.add_parser("validate", help="check deal files")
     validate_parser.add_argument("deals", nargs="+", help="deal files (YAML)")
+    validate_parser.add_argument("--format", choices=("table", "json"), default="table")
     return parser
 
 
@@ -348,19 +350,22 @@ def _pool(args: argparse.Namespace) -> int:
 
 def _reconcile(args: argparse.Namespace) -> int:
     lines = reconcile(load_deal(args.deal), read_statement(args.statement))
+    rows = [
+        {
+            "line": line.name,
+            "reported": float(line.reported),
+            "modeled": round(float(line.modeled), 8),
+            "difference": float(line.difference),
+            "reconciled": bool(line.is_reconciled),
+            "explained": line.explained,
+        }
+        for line in lines
+    ]
+    failed = [line for line in lines if not line.is_reconciled]
     if args.format == "json":
-        rows = [
-            {
-                "line": line.name,
-                "reported": line.reported,
-                "modeled": round(line.modeled, 8),
-                "difference": line.difference,
-                "reconciled": line.is_reconciled,
-                "explained": line.explained,
-            }
-            for line in lines
-        ]
         sys.stdout.write(json.dumps({"lines": rows}) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(_csv(rows))
     else:
         sys.stdout.write(f"{'line':<40} {'reported':>18} {'modeled':>18} {'difference':>11}\n")
         for line in lines:
@@ -371,12 +376,10 @@ def _reconcile(args: argparse.Namespace) -> int:
                 f"{line.name:<40} {line.reported:>18,.2f} {line.modeled:>18,.2f} "
                 f"{line.difference:>11,.2f}{mark}\n"
             )
-    failed = [line for line in lines if not line.is_reconciled]
-    sys.stdout.write(
-        f"{len(lines) - len(failed)} of {len(lines)} lines reconciled to the cent or explained\n"
-        if args.format == "table"
-        else ""
-    )
+        sys.stdout.write(
+            f"{len(lines) - len(failed)} of {len(lines)} lines reconciled to the cent or "
+            "explained\n"
+        )
     return 1 if failed else 0
 
 
@@ -695,13 +698,15 @@ def _calibrate(args: argparse.Namespace) -> int:
         / "scenarios"
         / f"{calibration.distribution_date[:7]}-observed.yaml"
     )
+    figures = [
+        {"name": f.name, "value": f.value, "unit": f.unit, "source": f.source,
+         "formula": f.formula}
+        for f in calibration.figures
+    ]  # fmt: skip
     if args.format == "json":
-        figures = [
-            {"name": f.name, "value": f.value, "unit": f.unit, "source": f.source,
-             "formula": f.formula}
-            for f in calibration.figures
-        ]  # fmt: skip
         sys.stdout.write(json.dumps({"figures": figures}) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(_csv(figures))
     else:
         sys.stdout.write(f"{'figure':<36} {'value':>20}  source\n")
         for f in calibration.figures:
@@ -730,6 +735,7 @@ def _read_text(path: str) -> str:
 
 def _validate(args: argparse.Namespace) -> int:
     failed = False
+    report = []
     for path in args.deals:
         try:
             deal = load_deal(path)
@@ -737,12 +743,28 @@ def _validate(args: argparse.Namespace) -> int:
             failed = True
             for problem in error.problems:
                 sys.stderr.write(f"{problem}\n")
+            report.append(
+                {"file": path, "ok": False, "problems": [str(p) for p in error.problems]}
+            )
             continue
-        assumed = sum(1 for p in deal.provenance if p.source == "assumed")
-        sys.stdout.write(
-            f"{path}: ok: {len(deal.tranches)} tranches, {len(deal.groups)} groups, "
-            f"{len(deal.waterfall)} steps; {assumed} assumed rules\n"
+        sources = {s: sum(1 for p in deal.provenance if p.source == s) for s in SOURCES}
+        report.append(
+            {
+                "file": path,
+                "ok": True,
+                "tranches": len(deal.tranches),
+                "groups": len(deal.groups),
+                "steps": len(deal.waterfall),
+                "sources": sources,
+            }
         )
+        if args.format == "table":
+            sys.stdout.write(
+                f"{path}: ok: {len(deal.tranches)} tranches, {len(deal.groups)} groups, "
+                f"{len(deal.waterfall)} steps; {sources['assumed']} assumed rules\n"
+            )
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"deals": report}) + "\n")
     return EXIT_BAD_FILE if failed else 0
 
 
