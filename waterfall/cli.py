@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
-import io
 import json
 import os
 import sys
@@ -15,8 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-import numpy as np
-
 from waterfall.deal import Deal, load_deal
 from waterfall.deal.load import SOURCES
 from waterfall.deal.model import CollateralGroup
@@ -25,8 +21,17 @@ from waterfall.errors import InputFileError, Problem, UsageError
 from waterfall.grid import GridPoint, load_grid
 from waterfall.grid.cluster import ClusterUnavailable, run_grid_on_cluster
 from waterfall.grid.run import BLOCK_SIZE, GridResult, describe, run_grid, scenario_for
+from waterfall.grid.spec import AXES
 from waterfall.measures import METRIC_COLUMNS
 from waterfall.report.grid import grid_csv, grid_json, grid_pivot, write_parquet
+from waterfall.report.investor import (
+    breakeven_rows,
+    breakeven_text,
+    price_table_json,
+    price_table_rows,
+    price_table_text,
+    rows_csv,
+)
 from waterfall.report.plot import PlotUnavailable, plot_grid, plot_run
 from waterfall.report.plot import ensure_available as ensure_plot_available
 from waterfall.report.summary import pool_summary, result_summary
@@ -365,7 +370,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps({"lines": rows}) + "\n")
     elif args.format == "csv":
-        sys.stdout.write(_csv(rows))
+        sys.stdout.write(rows_csv(rows))
     else:
         sys.stdout.write(f"{'line':<40} {'reported':>18} {'modeled':>18} {'difference':>11}\n")
         for line in lines:
@@ -386,82 +391,61 @@ def _reconcile(args: argparse.Namespace) -> int:
 def _breakeven(args: argparse.Namespace) -> int:
     deal = load_deal(args.deal)
     base = scenario_from_flags(args, _base_scenario(args, deal))
-    names = written_down_classes(deal) if args.all else (args.class_name,)
     if not args.all and args.class_name not in deal.tranche_names:
         raise UsageError(
             f"--class {args.class_name}: no such class; the deal has "
             + ", ".join(deal.tranche_names)
         )
+    names = written_down_classes(deal) if args.all else (args.class_name,)
     results = [breakeven(deal, base, name) for name in names]
-    rows = [
-        {
-            "class": r.class_name,
-            "breakeven_cdr": r.breakeven_cdr,
-            "wal_years": r.wal_years,
-            "cumulative_loss_pct": r.cumulative_loss_pct,
-            "writedown": r.writedown,
-            "note": r.note,
-        }
-        for r in results
-    ]
+    called = (
+        deal.clean_up_call.is_exercised
+        if base.is_call_exercised is None
+        else (base.is_call_exercised)
+    )
     assumptions = {
         "prepayment": str(base.prepayment),
         "severity": str(base.severity),
-        "recovery_lag_months": base.recovery_lag_months,
+        "recovery_lag_months": f"lag {base.recovery_lag_months} months",
+        "advancing": "P&I advanced" if base.is_advancing else "no advancing",
         "libor": str(base.libor) if base.libor else f"libor {deal.index_rate * 100:g}",
         "trigger": f"trigger {base.trigger}",
+        "horizon": "to the clean-up call" if called else "to maturity (call not exercised)",
         "tolerance_cdr": BREAKEVEN_TOLERANCE,
     }
     if args.format == "json":
-        sys.stdout.write(json.dumps({"assumptions": assumptions, "results": rows}) + "\n")
-        return 0
-    if args.format == "csv":
-        sys.stdout.write(_csv(rows))
-        return 0
-    sys.stdout.write(
-        f"{deal.name}: breakeven constant CDR (no principal write-down), to "
-        f"{BREAKEVEN_TOLERANCE} CDR\n"
-        + ", ".join(
-            f"lag {v} months" if k == "recovery_lag_months" else str(v)
-            for k, v in assumptions.items()
-            if k != "tolerance_cdr"
-        )
-        + "\n\n"
-        + f"{'class':<8}{'breakeven CDR':>14}{'WAL':>8}{'pool loss %':>13}  note\n"
-    )
-    for r in results:
-        cdr = "-" if r.breakeven_cdr is None else f"{r.breakeven_cdr:.2f}"
-        wal = "-" if r.wal_years is None else f"{r.wal_years:.2f}"
-        sys.stdout.write(
-            f"{r.class_name:<8}{cdr:>14}{wal:>8}{r.cumulative_loss_pct:>13.2f}  {r.note}\n"
-        )
+        payload = {"assumptions": assumptions, "results": breakeven_rows(results)}
+        sys.stdout.write(json.dumps(payload) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(rows_csv(breakeven_rows(results)))
+    else:
+        sys.stdout.write(breakeven_text(deal.name, assumptions, results))
     return 0
-
-
-def _csv(rows: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
-    return buffer.getvalue()
-
-
-AXIS_FIELDS = {"cpr": "cpr", "cdr": "cdr", "severity": "severity", "lag": "lag", "libor": "libor"}
 
 
 def _columns(text: str) -> tuple[str, list[float]]:
     axis, _, values = text.partition("=")
     axis = axis.strip()
-    if axis not in AXIS_FIELDS or not values:
+    if axis not in AXES or not values:
         raise UsageError(
-            f"--columns {text!r}: expected AXIS=V1,V2,... with AXIS one of "
-            + ", ".join(AXIS_FIELDS)
+            f"--columns {text!r}: expected AXIS=V1,V2,... with AXIS one of " + ", ".join(AXES)
         )
     try:
         numbers = [float(v) for v in values.split(",")]
     except ValueError:
         raise UsageError(f"--columns {text!r}: the values must be numbers") from None
     return axis, numbers
+
+
+def _column_point(axis: str, value: float, problems: list[str]) -> GridPoint:
+    if axis == "lag":
+        if value != int(value) or not 0 <= value <= 360:
+            problems.append(f"--columns lag={value:g}: expected whole months 0 to 360")
+        return GridPoint(lag=int(value))
+    curve, message = check_curve(axis, value)
+    if curve is None:
+        problems.append(f"--columns {axis}={value:g}: {message}")
+    return GridPoint(**{axis: value})
 
 
 def _price_table(args: argparse.Namespace) -> int:
@@ -481,89 +465,25 @@ def _price_table(args: argparse.Namespace) -> int:
         prices = []
         problems.append(f"--prices {args.prices!r}: expected numbers like 99,99.5,100")
     axis, values = _columns(args.columns)
-    points = []
-    for value in values:
-        field = {"cpr": "cpr", "cdr": "cdr", "severity": "severity", "libor": "libor"}.get(axis)
-        if axis == "lag":
-            if value != int(value) or not 0 <= value <= 360:
-                problems.append(f"--columns lag={value:g}: expected whole months 0 to 360")
-            points.append(GridPoint(lag=int(value)))
-            continue
-        curve, message = check_curve(axis, value)
-        if curve is None:
-            problems.append(f"--columns {axis}={value:g}: {message}")
-        points.append(GridPoint(**{field: value}))
+    points = [_column_point(axis, value, problems) for value in values]
     if problems:
         raise UsageError("\n".join(problems))
     scenarios = [scenario_for(base, point) for point in points]
     table = price_table(deal, args.class_name, prices, scenarios)
     labels = [f"{axis} {v:g}" for v in values]
-    measure = table.discount_margin_bp if table.is_floater else table.yield_pct
-    measure_name = "discount margin (bp)" if table.is_floater else "yield (%)"
     if args.format == "json":
-        payload = {
-            "class": table.class_name,
-            "measure": "discount_margin_bp" if table.is_floater else "yield_pct",
-            "columns": [describe(deal, s) for s in scenarios],
-            "prices": list(prices),
-            "yield_pct": _listed(table.yield_pct),
-            "discount_margin_bp": _listed(table.discount_margin_bp),
-            "modified_duration": _listed(table.modified_duration),
-            "wal_years": table.wal_years.tolist(),
-            "principal_window": [
-                [int(a), int(b)]
-                for a, b in zip(
-                    table.first_principal_month, table.last_principal_month, strict=True
-                )
-            ],
-        }
-        sys.stdout.write(json.dumps(payload) + "\n")
-        return 0
-    rows = []
-    for p, price in enumerate(prices):
-        row: dict[str, Any] = {"price": price}
-        for c, label in enumerate(labels):
-            row[label] = None if np.isnan(measure[p, c]) else round(float(measure[p, c]), 6)
-        rows.append(row)
-    middle = len(prices) // 2
-    extra = {
-        "WAL (years)": [f"{w:.2f}" for w in table.wal_years],
-        f"mod duration @ {prices[middle]:g}": [
-            "-" if np.isnan(d) else f"{d:.2f}" for d in table.modified_duration[middle]
-        ],
-        "principal window": [
-            f"{int(a)}-{int(b)}" if a else "-"
-            for a, b in zip(table.first_principal_month, table.last_principal_month, strict=True)
-        ],
-    }
-    if args.format == "csv":
-        for name, cells in extra.items():
-            rows.append({"price": name, **dict(zip(labels, cells, strict=True))})
-        sys.stdout.write(_csv(rows))
-        return 0
-    width = max(12, *(len(label) + 2 for label in labels))
-    sys.stdout.write(
-        f"{deal.name}: class {table.class_name}, {measure_name} by price (per 100 of current "
-        f"face, settling {deal.as_of}); "
-        + f"{base.severity}, {base.default}, lag {base.recovery_lag_months}\n\n"
-        + f"{'price':>20}"
-        + "".join(f"{label:>{width}}" for label in labels)
-        + "\n"
-    )
-    decimals = 0 if table.is_floater else 3
-    for p, price in enumerate(prices):
-        cells = "".join(
-            f"{'-' if np.isnan(v) else f'{v:.{decimals}f}':>{width}}" for v in measure[p]
+        columns = [describe(deal, s) for s in scenarios]
+        sys.stdout.write(json.dumps(price_table_json(table, columns)) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(rows_csv(price_table_rows(table, labels)))
+    else:
+        heading = (
+            f"{deal.name}: class {table.class_name} by price per 100 of current face, "
+            f"settling {deal.as_of}; {base.severity}, {base.default}, "
+            f"lag {base.recovery_lag_months}"
         )
-        sys.stdout.write(f"{price:>20g}{cells}\n")
-    sys.stdout.write("\n")
-    for name, cells in extra.items():
-        sys.stdout.write(f"{name:>20}" + "".join(f"{c:>{width}}" for c in cells) + "\n")
+        sys.stdout.write(price_table_text(table, labels, heading))
     return 0
-
-
-def _listed(array: np.ndarray) -> list[list[float | None]]:
-    return [[None if np.isnan(v) else float(v) for v in row] for row in array]
 
 
 OUT_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".txt": "table"}
@@ -706,7 +626,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps({"figures": figures}) + "\n")
     elif args.format == "csv":
-        sys.stdout.write(_csv(figures))
+        sys.stdout.write(rows_csv(figures))
     else:
         sys.stdout.write(f"{'figure':<36} {'value':>20}  source\n")
         for f in calibration.figures:

@@ -13,7 +13,7 @@ from waterfall.analytics.batch import discount_margins, modified_durations, yiel
 from waterfall.analytics.roots import last_within
 from waterfall.compile import compile_deal
 from waterfall.deal.model import Deal
-from waterfall.engine import run
+from waterfall.engine import Result, run
 from waterfall.measures import flow_times, total_loss
 from waterfall.scenario.model import Curve, Scenario
 
@@ -36,6 +36,7 @@ class Breakeven:
     is_above_search: bool  # no write-down even at MAX_CDR (breakeven_cdr = MAX_CDR)
     wal_years: float | None  # the class's WAL at the breakeven CDR
     cumulative_loss_pct: float  # pool losses at the breakeven CDR, % of the start
+    cumulative_defaults_pct: float  # defaults (seeded pipeline included), % of the start
     writedown: float  # dollars at the breakeven CDR (0 to the cent)
     note: str = ""
 
@@ -65,7 +66,8 @@ def breakeven(deal: Deal, base: Scenario, class_name: str) -> Breakeven:
             MAX_CDR,
             True,
             None,
-            total_loss(result) / float(result.pool_balance[0]) * 100.0,
+            _pct(total_loss(result), result),
+            _pct(_defaults(deal, result), result),
             0.0,
             "no write_down step names this class: the deal never writes it down",
         )
@@ -83,10 +85,21 @@ def breakeven(deal: Deal, base: Scenario, class_name: str) -> Breakeven:
         breakeven_cdr=cdr,
         is_above_search=cdr == MAX_CDR,
         wal_years=result.wal_years(class_name),
-        cumulative_loss_pct=total_loss(result) / float(result.pool_balance[0]) * 100.0,
+        cumulative_loss_pct=_pct(total_loss(result), result),
+        cumulative_defaults_pct=_pct(_defaults(deal, result), result),
         writedown=float(result.writedown[:, result.index(class_name)].sum()),
         note="" if cdr is not None else "written down even with no new defaults",
     )
+
+
+def _pct(amount: float, result: Result) -> float:
+    return amount / float(result.pool_balance[0]) * 100.0
+
+
+def _defaults(deal: Deal, result: Result) -> float:
+    """New defaults plus the pipeline seeded as already defaulted."""
+    seeded = sum(group.delinquent_balance for group in deal.groups)
+    return float(result.collateral["new_defaults"].sum()) + seeded
 
 
 def written_down_classes(deal: Deal) -> tuple[str, ...]:
