@@ -45,6 +45,10 @@ parallel_kernel = numba.njit(
 """Decorator for the one scenario-axis kernel that uses ``prange``."""
 
 prange = numba.prange
+"""A ``range`` that ``parallel_kernel`` splits over threads (a plain range without the JIT)."""
+
+literal_unroll = numba.literal_unroll
+"""Loop over a tuple of arrays of different shapes inside a kernel."""
 
 
 def thread_count() -> int:

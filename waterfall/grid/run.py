@@ -32,12 +32,10 @@ from waterfall.kernels.grid import (
     GridOut,
     ScenarioRows,
     ScenarioTables,
-    ThreadCollateral,
     ThreadMonths,
-    ThreadPayments,
-    ThreadWork,
     run_scenarios,
 )
+from waterfall.kernels.payments import PaymentsOut, Workspace
 from waterfall.measures import METRIC_COLUMNS, class_metrics
 from waterfall.scenario.model import Curve, Scenario
 
@@ -222,10 +220,10 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
         compiled.tranches,
         compiled.fees,
         compiled.terms,
-        _slabs(collateral, ThreadCollateral, n_slabs),
+        _slabs(collateral, CollateralOut, n_slabs),
         _slabs(month_template, ThreadMonths, n_slabs),
-        _slabs(payments, ThreadPayments, n_slabs),
-        _slabs(work, ThreadWork, n_slabs),
+        _slabs(payments, PaymentsOut, n_slabs),
+        _slabs(work, Workspace, n_slabs),
         out,
     )
     return out

@@ -1,5 +1,8 @@
 """Many scenarios of one deal in one compiled call: ``prange`` over blocks of scenarios.
 
+The scratch arrays are the single run's NamedTuples (``CollateralOut``, ``PaymentsOut``,
+``Workspace``) with one more leading axis, the slab; ``_*_slab`` picks a thread's slab.
+
 A scenario is five row numbers into tables of per-month rates (prepayment, default with its
 lag, severity, seed liquidations and starting balance by lag, index rate), so a grid of a
 hundred thousand points stores each distinct curve once. Each thread owns one slab of every
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from waterfall._jit import kernel, parallel_kernel, prange
+from waterfall._jit import kernel, literal_unroll, parallel_kernel, prange
 from waterfall._types import F64Array, I64Array
 from waterfall.kernels.collateral import (
     CollateralArrays,
@@ -114,24 +117,6 @@ class DealInputs(NamedTuple):
     is_advancing: bool
 
 
-class ThreadCollateral(NamedTuple):
-    """CollateralOut's columns with a leading slab axis, each (n_slabs, n_months, n_groups)."""
-
-    performing_balance: F64Array
-    new_defaults: F64Array
-    foreclosure_balance: F64Array
-    expected_amortization: F64Array
-    voluntary_prepayments: F64Array
-    amortization_from_defaults: F64Array
-    actual_amortization: F64Array
-    expected_interest: F64Array
-    interest_lost: F64Array
-    actual_interest: F64Array
-    principal_recovery: F64Array
-    principal_loss: F64Array
-    amortized_default_balance: F64Array
-
-
 class ThreadMonths(NamedTuple):
     """MonthArrays' per-scenario columns with a leading slab axis."""
 
@@ -141,50 +126,6 @@ class ThreadMonths(NamedTuple):
     group_balance: F64Array  # (n_slabs, n_months + 1, n_groups)
     delinquent_balance: F64Array  # (n_slabs, n_months)
     penalties: F64Array  # (n_slabs, n_months)
-
-
-class ThreadPayments(NamedTuple):
-    """PaymentsOut's fields with a leading slab axis (same order and shapes after it)."""
-
-    balance: F64Array
-    principal: F64Array
-    interest: F64Array
-    interest_due: F64Array
-    interest_shortfall: F64Array
-    coupon: F64Array
-    writedown: F64Array
-    writedown_reimbursed: F64Array
-    basis_risk_paid: F64Array
-    basis_risk_carryforward: F64Array
-    penalties: F64Array
-    residual: F64Array
-    fee_paid: F64Array
-    collections: F64Array
-    extra_principal: F64Array
-    oc_release: F64Array
-    overcollateralization: F64Array
-    oc_target: F64Array
-    senior_enhancement: F64Array
-    available_funds_cap: F64Array
-    net_monthly_excess: F64Array
-    is_stepped_down: F64Array
-    is_trigger_event: F64Array
-    call_proceeds: F64Array
-    unallocated: F64Array
-
-
-class ThreadWork(NamedTuple):
-    """Workspace's fields with a leading slab axis."""
-
-    balance: F64Array
-    unpaid_interest: F64Array
-    unreimbursed: F64Array
-    carryforward: F64Array
-    due_current: F64Array
-    due_carried: F64Array
-    owed: F64Array
-    accounts: F64Array
-    status: F64Array
 
 
 class GridOut(NamedTuple):
@@ -201,7 +142,7 @@ class GridOut(NamedTuple):
 
 
 @kernel
-def _collateral_slab(c: ThreadCollateral, k: int) -> CollateralOut:
+def _collateral_slab(c: CollateralOut, k: int) -> CollateralOut:
     return CollateralOut(
         c.performing_balance[k],
         c.new_defaults[k],
@@ -220,7 +161,7 @@ def _collateral_slab(c: ThreadCollateral, k: int) -> CollateralOut:
 
 
 @kernel
-def _payments_slab(p: ThreadPayments, k: int) -> PaymentsOut:
+def _payments_slab(p: PaymentsOut, k: int) -> PaymentsOut:
     return PaymentsOut(
         p.balance[k],
         p.principal[k],
@@ -251,7 +192,7 @@ def _payments_slab(p: ThreadPayments, k: int) -> PaymentsOut:
 
 
 @kernel
-def _work_slab(w: ThreadWork, k: int) -> Workspace:
+def _work_slab(w: Workspace, k: int) -> Workspace:
     return Workspace(
         w.balance[k],
         w.unpaid_interest[k],
@@ -266,49 +207,10 @@ def _work_slab(w: ThreadWork, k: int) -> Workspace:
 
 
 @kernel
-def _zero_collateral(c: CollateralOut) -> None:
-    c.performing_balance[:] = 0.0
-    c.new_defaults[:] = 0.0
-    c.foreclosure_balance[:] = 0.0
-    c.expected_amortization[:] = 0.0
-    c.voluntary_prepayments[:] = 0.0
-    c.amortization_from_defaults[:] = 0.0
-    c.actual_amortization[:] = 0.0
-    c.expected_interest[:] = 0.0
-    c.interest_lost[:] = 0.0
-    c.actual_interest[:] = 0.0
-    c.principal_recovery[:] = 0.0
-    c.principal_loss[:] = 0.0
-    c.amortized_default_balance[:] = 0.0
-
-
-@kernel
-def _zero_payments(p: PaymentsOut) -> None:
-    p.balance[:] = 0.0
-    p.principal[:] = 0.0
-    p.interest[:] = 0.0
-    p.interest_due[:] = 0.0
-    p.interest_shortfall[:] = 0.0
-    p.coupon[:] = 0.0
-    p.writedown[:] = 0.0
-    p.writedown_reimbursed[:] = 0.0
-    p.basis_risk_paid[:] = 0.0
-    p.basis_risk_carryforward[:] = 0.0
-    p.penalties[:] = 0.0
-    p.residual[:] = 0.0
-    p.fee_paid[:] = 0.0
-    p.collections[:] = 0.0
-    p.extra_principal[:] = 0.0
-    p.oc_release[:] = 0.0
-    p.overcollateralization[:] = 0.0
-    p.oc_target[:] = 0.0
-    p.senior_enhancement[:] = 0.0
-    p.available_funds_cap[:] = 0.0
-    p.net_monthly_excess[:] = 0.0
-    p.is_stepped_down[:] = 0.0
-    p.is_trigger_event[:] = 0.0
-    p.call_proceeds[:] = 0.0
-    p.unallocated[:] = 0.0
+def _zero(arrays: tuple[F64Array, ...]) -> None:
+    """Zero every array of a NamedTuple of arrays (any shapes)."""
+    for array in literal_unroll(arrays):
+        array[...] = 0.0
 
 
 @kernel
@@ -330,10 +232,10 @@ def _run_one(
     tranches: TrancheArrays,
     fees: FeeArrays,
     terms: DealTerms,
-    tc: ThreadCollateral,
+    tc: CollateralOut,
     tm: ThreadMonths,
-    tp: ThreadPayments,
-    tw: ThreadWork,
+    tp: PaymentsOut,
+    tw: Workspace,
     out: GridOut,
 ) -> None:
     """Project one scenario in the slab's scratch arrays; write its results to ``out``."""
@@ -347,7 +249,7 @@ def _run_one(
         shared.is_advancing,
     )
     col = _collateral_slab(tc, slab)
-    _zero_collateral(col)
+    _zero(col)
     collateral = CollateralArrays(shared.performing_balance, shared.monthly_rate, shared.schedule)
     project_collateral(collateral, rates, col)
     months = MonthArrays(
@@ -366,22 +268,26 @@ def _run_one(
         col, tables.start_balance[lag_row], shared.penalty_share, shared.is_advancing, months
     )
     pay = _payments_slab(tp, slab)
-    _zero_payments(pay)
+    _zero(pay)
     ran = apply_waterfall(program, tranches, fees, months, terms, _work_slab(tw, slab), pay)
+    _store(scenario, ran, col, pay, out)
+
+
+@kernel
+def _store(scenario: int, ran: int, col: CollateralOut, pay: PaymentsOut, out: GridOut) -> None:
+    """Copy one scenario's class cash flows and pool totals into the block's results."""
     out.months_run[scenario] = ran
     out.stepdown_month[scenario] = _first_month(pay.is_stepped_down, ran)
     out.trigger_month[scenario] = _first_month(pay.is_trigger_event, ran)
     loss = 0.0
     defaults = 0.0
-    n_groups = col.principal_loss.shape[1]
     for month in range(ran):
-        for group in range(n_groups):
+        for group in range(col.principal_loss.shape[1]):
             loss += col.principal_loss[month, group]
             defaults += col.new_defaults[month, group]
     out.collateral_loss[scenario] = loss
     out.collateral_defaults[scenario] = defaults
-    n_tranches = pay.principal.shape[1]
-    for tranche in range(n_tranches):
+    for tranche in range(pay.principal.shape[1]):
         written = 0.0
         for month in range(ran):
             out.principal[scenario, month, tranche] = pay.principal[month, tranche]
@@ -408,10 +314,10 @@ def run_scenarios(
     tranches: TrancheArrays,
     fees: FeeArrays,
     terms: DealTerms,
-    tc: ThreadCollateral,
+    tc: CollateralOut,
     tm: ThreadMonths,
-    tp: ThreadPayments,
-    tw: ThreadWork,
+    tp: PaymentsOut,
+    tw: Workspace,
     out: GridOut,
 ) -> None:
     """Run every scenario of ``rows``: thread ``t`` takes an equal share, in slab ``t*stride``.
