@@ -34,7 +34,7 @@ def _cache_dir() -> Path:
 
 # numba's cache locators read config.CACHE_DIR when a function is decorated, so setting it
 # here, before any kernel module is imported, is enough.
-numba.config.CACHE_DIR = str(_cache_dir())
+numba.config.CACHE_DIR = str(_cache_dir())  # type: ignore[attr-defined]  # set at import
 
 kernel = numba.njit(cache=True, error_model="python", fastmath=False, nogil=True)
 """Decorator for every compiled kernel: cached, exact IEEE arithmetic, Python errors."""

@@ -7,3 +7,4 @@ import numpy.typing as npt
 
 F64Array = npt.NDArray[np.float64]
 I64Array = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]

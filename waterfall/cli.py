@@ -445,7 +445,8 @@ def _column_point(axis: str, value: float, problems: list[str]) -> GridPoint:
     curve, message = check_curve(axis, value)
     if curve is None:
         problems.append(f"--columns {axis}={value:g}: {message}")
-    return GridPoint(**{axis: value})
+    given: dict[str, Any] = {axis: value}
+    return GridPoint(**given)
 
 
 def _price_table(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ This is the only module that knows both the deal's names and dates and the kerne
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -121,9 +122,11 @@ def scheduled_balance(note_rate: float, remaining_term: int, n_months: int) -> F
     left = np.maximum(remaining_term - months, 0.0)
     growth = np.log1p(note_rate / 12.0)
     if growth == 0.0:
-        return left / remaining_term
+        flat: F64Array = left / remaining_term
+        return flat
     # 1 - (1 + r)^-k written with expm1 so that a tiny rate loses no precision
-    return np.expm1(-left * growth) / np.expm1(-remaining_term * growth)
+    factor: F64Array = np.expm1(-left * growth) / np.expm1(-remaining_term * growth)
+    return factor
 
 
 def curve_values(curve: Curve, n_months: int) -> F64Array:
@@ -256,7 +259,7 @@ def compile_tranches(deal: Deal, cal: Calendar) -> TrancheArrays:
     def column(values: list[float]) -> F64Array:
         return np.array(values, dtype=np.float64)
 
-    def flags(values: list[bool | int]) -> I64Array:
+    def flags(values: Sequence[bool | int]) -> I64Array:
         return np.array([int(v) for v in values], dtype=np.int64)
 
     kinds = [

@@ -129,7 +129,7 @@ def _month_arrays(compiled: CompiledDeal, col: CollateralOut, is_advancing: bool
 
 def allocate_payments(n_months: int, n_tranches: int, n_fees: int) -> PaymentsOut:
     """Zeroed output arrays (an unwritten cell shows as 0, not garbage)."""
-    arrays = {}
+    arrays: dict[str, F64Array] = {}
     for name in PaymentsOut._fields:
         if name == "fee_paid":
             arrays[name] = np.zeros((n_months, n_fees))
@@ -158,7 +158,19 @@ PAYMENT_MONTH_FIELDS = (
 
 def allocate_workspace(n_tranches: int) -> Workspace:
     """Scratch arrays for one run of ``apply_waterfall``."""
-    return Workspace(*(np.zeros(n_tranches) for _ in range(7)), np.zeros(N_ACCOUNTS), np.zeros(8))
+    per_tranche = [np.zeros(n_tranches) for _ in range(7)]
+    balance, unpaid, unreimbursed, carryforward, due_current, due_carried, owed = per_tranche
+    return Workspace(
+        balance,
+        unpaid,
+        unreimbursed,
+        carryforward,
+        due_current,
+        due_carried,
+        owed,
+        accounts=np.zeros(N_ACCOUNTS),
+        status=np.zeros(8),
+    )
 
 
 def run(deal: Deal, scenario: Scenario) -> Result:

@@ -14,9 +14,11 @@ gives bit-for-bit the same number as running it in a grid.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from waterfall._types import F64Array
+from waterfall._types import BoolArray, F64Array
 from waterfall.analytics.life import PRINCIPAL_THRESHOLD
 from waterfall.analytics.yield_ import (
     DISCOUNT_MARGIN_BRACKET,
@@ -49,11 +51,11 @@ def principal_windows(principal: F64Array) -> tuple[F64Array, F64Array]:
     return first.astype(np.float64), last.astype(np.float64)
 
 
-def _solve(
-    value_and_slope,  # type: ignore[no-untyped-def]
-    low: F64Array,
-    high: F64Array,
-) -> F64Array:
+ValueAndSlope = Callable[[F64Array, BoolArray], tuple[F64Array, F64Array]]
+"""f(x) - target and f'(x) per row, given x and the rows still searching."""
+
+
+def _solve(value_and_slope: ValueAndSlope, low: F64Array, high: F64Array) -> F64Array:
     """Roots of decreasing functions, one per row, bracketed by [low, high]; NaN if none."""
     f_low, _ = value_and_slope(low, np.ones(low.shape, dtype=bool))
     f_high, _ = value_and_slope(high, np.ones(low.shape, dtype=bool))
@@ -86,7 +88,7 @@ def yields(cash_flows: F64Array, times_years: F64Array, prices: F64Array) -> F64
     """
     exponent = -2.0 * times_years
 
-    def value_and_slope(y: F64Array, rows: np.ndarray) -> tuple[F64Array, F64Array]:
+    def value_and_slope(y: F64Array, rows: BoolArray) -> tuple[F64Array, F64Array]:
         base = np.where(rows, 1.0 + y / 2.0, 1.0)[:, np.newaxis]
         discount = base**exponent
         value = (cash_flows * discount).sum(axis=1) - prices
@@ -126,7 +128,7 @@ def discount_margins(
         low = np.maximum(low, floor.max(axis=1))
     high = np.full(cash_flows.shape[0], DISCOUNT_MARGIN_BRACKET[1])
 
-    def value_and_slope(margin: F64Array, rows: np.ndarray) -> tuple[F64Array, F64Array]:
+    def value_and_slope(margin: F64Array, rows: BoolArray) -> tuple[F64Array, F64Array]:
         spread = np.where(rows, margin, 0.0)[:, np.newaxis]
         growth = 1.0 + (index_rates + spread) * period_fractions
         discount = 1.0 / np.cumprod(growth, axis=1)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from waterfall.deal.model import Deal
 
 if TYPE_CHECKING:
-    from waterfall.yaml_loader import Reader
+    from waterfall.yaml_loader import PathKey, Reader
 
 ONE_TARGET_ACTIONS = ("pay_penalties", "pay_residual")
 BOND_ACTIONS = ("pay_principal", "write_down", "reimburse_writedown")
@@ -60,11 +60,13 @@ def validate_waterfall(deal: Deal, r: Reader) -> None:
     if len([s for s in deal.waterfall if s.action == "overcollateralization"]) > 1:
         r.fail(("waterfall",), "overcollateralization may appear once")
     for tranche_index, tranche in enumerate(deal.tranches):
-        path = ("tranches", tranche_index)
+        tranche_path: PathKey = ("tranches", tranche_index)
         if tranche.holds_overcollateralization and tranche.kind != "residual":
-            r.fail(path, "holds_overcollateralization applies to a residual tranche")
+            r.fail(tranche_path, "holds_overcollateralization applies to a residual tranche")
         if tranche.is_capped and tranche.margin is None:
-            r.fail((*path, "capped"), "the available-funds cap applies to floating tranches")
+            r.fail(
+                (*tranche_path, "capped"), "the available-funds cap applies to floating tranches"
+            )
     for i, name in enumerate(deal.stepdown.senior_tranches):
         if kinds.get(name, "bond") != "bond":
             r.fail(("stepdown", "senior_tranches", i), f"'{name}' is not a bond tranche")

@@ -132,7 +132,7 @@ def _prepare(deal: Deal, base: Scenario, scenarios: Sequence[Scenario]) -> _Prep
             row("default", (s.default, s.recovery_lag_months)),
             row("severity", s.severity),
             row("lag", s.recovery_lag_months),
-            row("index", s.libor),
+            row("index_row", s.libor),
         )
         for s in scenarios
     ]
@@ -153,7 +153,7 @@ def _prepare(deal: Deal, base: Scenario, scenarios: Sequence[Scenario]) -> _Prep
         index_rate=np.stack(
             [
                 index_rates(deal, dataclasses.replace(base, libor=c), n_months)
-                for c in keys["index"]
+                for c in keys["index_row"]
             ]
         ),
     )
@@ -246,7 +246,7 @@ def run_grid(
     for start in range(0, total, block_size):
         block = slice(start, min(start + block_size, total))
         out = _run_block(prep, deal, base, block)
-        index_rate = prep.tables.index_rate[prep.rows.index[block]]
+        index_rate = prep.tables.index_rate[prep.rows.index_row[block]]
         parts.append(
             class_metrics(
                 deal,

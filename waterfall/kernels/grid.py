@@ -101,7 +101,7 @@ class ScenarioRows(NamedTuple):
     default: I64Array  # (n_scenarios,) row of ``mdr`` (its lag is ``lag``'s)
     severity: I64Array  # (n_scenarios,)
     lag: I64Array  # (n_scenarios,) row of ``seed``, ``start_balance`` and ``lag``
-    index: I64Array  # (n_scenarios,)
+    index_row: I64Array  # (n_scenarios,) row of ``index_rate``
 
 
 class DealInputs(NamedTuple):
@@ -253,7 +253,7 @@ def _run_one(
     collateral = CollateralArrays(shared.performing_balance, shared.monthly_rate, shared.schedule)
     project_collateral(collateral, rates, col)
     months = MonthArrays(
-        tables.index_rate[rows.index[scenario]],
+        tables.index_rate[rows.index_row[scenario]],
         shared.act_360_fraction,
         shared.distribution_number,
         shared.cumulative_loss_limit,

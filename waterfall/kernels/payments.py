@@ -212,7 +212,7 @@ def apply_waterfall(
         _close_month(month, tranches, terms, work, out)
         if is_called:
             return month + 1
-    return n_months
+    return int(n_months)
 
 
 @kernel
@@ -301,12 +301,12 @@ def _coupon(
     """Return the uncapped annual coupon of ``tranche`` for ``month``."""
     kind = tranches.coupon_kind[tranche]
     if kind == Coupon.FIXED:
-        return tranches.fixed_rate[tranche]
+        return float(tranches.fixed_rate[tranche])
     if kind == Coupon.FLOATING:
         margin = tranches.margin[tranche]
         if work.status[_CALL_POSSIBLE] > 0.0:
             margin = tranches.margin_after_call[tranche]
-        return months.index_rate[month] + margin
+        return float(months.index_rate[month] + margin)
     return 0.0
 
 
@@ -367,7 +367,7 @@ def _test_structure(
 @kernel
 def _runs(when: int, work: Workspace) -> bool:
     """Return True when a step with condition ``when`` runs this month."""
-    is_stepped = work.status[_STEPPED] == 1.0 and work.status[_TRIGGERED] == 0.0
+    is_stepped = bool(work.status[_STEPPED] == 1.0 and work.status[_TRIGGERED] == 0.0)
     if when == When.BEFORE_STEPDOWN_OR_TRIGGER:
         return not is_stepped
     if when == When.AFTER_STEPDOWN_NO_TRIGGER:

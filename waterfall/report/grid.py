@@ -140,7 +140,7 @@ def grid_pivot(result: GridResult, metric: str) -> str:
             for r in rows:
                 cells = []
                 for v in columns:
-                    point = dict(first)
+                    point: dict[str, Any] = dict(first)
                     point.update(dict(zip(held, combo, strict=True)))
                     if across:
                         point[across] = v
