@@ -147,3 +147,28 @@ def test_bad_grid_requests_exit_2_with_one_line(
     err = capsys.readouterr().err
     assert err.startswith(f"{bad}:1:")
     assert err.count("\n") == 1
+
+
+def test_grid_plot_draws_a_heat_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("matplotlib")
+    grid = tmp_path / "small.yaml"
+    grid.write_text("cpr: [20, 40]\ncdr: [0, 10]\nmetric: wal_years\n")
+    picture = tmp_path / "heat.png"
+    deal = str(ROOT / "deals" / "2002-HE1.yaml")
+    assert main(["grid", deal, "--scenarios", str(grid), "--plot", str(picture)]) == 0
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "wal_years (years)" in capsys.readouterr().out
+
+
+def test_the_progress_bar_draws_on_a_terminal_only(capsys: pytest.CaptureFixture[str]) -> None:
+    from waterfall.cli import _Progress
+
+    _Progress(False)(5, 10)
+    assert capsys.readouterr().err == ""
+    bar = _Progress(True)
+    bar(5, 10)
+    bar(10, 10)
+    err = capsys.readouterr().err
+    assert err.startswith("\r[###############...............] 5/10 scenarios")
+    assert "\r[##############################] 10/10 scenarios" in err
+    assert err.endswith("\n")
