@@ -359,7 +359,7 @@ def _reconcile(args: argparse.Namespace) -> int:
         {
             "line": line.name,
             "reported": float(line.reported),
-            "modeled": round(float(line.modeled), 8),
+            "modeled": round(float(line.modeled), max(line.decimals, 8)),
             "difference": float(line.difference),
             "reconciled": bool(line.is_reconciled),
             "explained": line.explained,
@@ -372,14 +372,13 @@ def _reconcile(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(rows_csv(rows))
     else:
-        sys.stdout.write(f"{'line':<40} {'reported':>18} {'modeled':>18} {'difference':>11}\n")
+        sys.stdout.write(f"{'line':<46} {'reported':>20} {'modeled':>20} {'difference':>13}\n")
         for line in lines:
-            mark = (
-                "" if abs(line.difference) < 0.005 else f"  <- {line.explained or 'UNEXPLAINED'}"
-            )
+            mark = "" if line.is_exact else f"  <- {line.explained or 'UNEXPLAINED'}"
+            d = line.decimals
             sys.stdout.write(
-                f"{line.name:<40} {line.reported:>18,.2f} {line.modeled:>18,.2f} "
-                f"{line.difference:>11,.2f}{mark}\n"
+                f"{line.name:<46} {line.reported:>20,.{d}f} {line.modeled:>20,.{d}f} "
+                f"{line.difference:>13,.{d}f}{mark}\n"
             )
         sys.stdout.write(
             f"{len(lines) - len(failed)} of {len(lines)} lines reconciled to the cent or "

@@ -28,14 +28,26 @@ def test_every_class_payment_and_balance_matches_the_statement_to_the_cent() -> 
     assert lines["net monthly excess cash flow (to X)"].modeled == pytest.approx(2_451_500.28)
 
 
-def test_the_only_difference_is_the_trustees_026_in_the_ending_pool_balance() -> None:
+def test_the_only_differences_are_the_trustees_026_and_its_factor_rounding() -> None:
     lines = reconcile(load_deal(DEAL), read_statement(STATEMENT))
-    differing = [line for line in lines if abs(line.difference) >= 0.005]
-    assert [line.name for line in differing] == ["X ending balance"]
+    differing = {line.name: line for line in lines if not line.is_exact}
+    assert sorted(differing) == [
+        "A-1 ending per 1,000",
+        "A-1 principal per 1,000",
+        "A-2 principal per 1,000",
+        "X ending balance",
+        "overcollateralization after (En Overcoll Amt)",
+    ]
     # 798,796,001.41 reported - (822,179,071.35 - 23,328,770.64 - 54,299.56) = 0.26
-    assert differing[0].difference == pytest.approx(0.26)
-    assert "0.26" in differing[0].explained
+    for name in ("X ending balance", "overcollateralization after (En Overcoll Amt)"):
+        assert differing[name].difference == pytest.approx(0.26)
+        assert "0.26" in differing[name].explained
+    # 16,165,190.41 / 235,258 = 68.712606628 -> 68.71260663; printed 68.71260664
+    for name in ("A-1 ending per 1,000", "A-1 principal per 1,000", "A-2 principal per 1,000"):
+        assert abs(differing[name].difference) == pytest.approx(1e-8)
+        assert "one unit in the 8th decimal" in differing[name].explained
     assert all(line.is_reconciled for line in lines)
+    assert len(lines) == 69
 
 
 def test_a_statement_the_waterfall_cannot_produce_is_flagged_and_exits_1(
@@ -57,4 +69,4 @@ def test_reconcile_command_exits_0_on_the_shipped_statement(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["reconcile", str(DEAL), str(STATEMENT)]) == 0
-    assert "51 of 51 lines reconciled" in capsys.readouterr().out
+    assert "69 of 69 lines reconciled" in capsys.readouterr().out

@@ -464,9 +464,22 @@ def by_name(lines: list[Line]) -> dict[str, Line]:
     return {line.name: line for line in lines}
 
 
+CARRIED_LINE = "overcollateralization before (X beginning)"
+
+
+def is_novembers_carried_026(line: Line) -> bool:
+    """December's X begins at November's rolled-forward 14,250,001.74; the pool less the
+    certificates is 14,250,002.00: November's 0.26, carried and named by reconcile."""
+    return line.name == CARRIED_LINE and line.difference == 0.26 and "0.26" in line.explained
+
+
 def assert_reconciles(lines: list[Line]) -> None:
-    """Every line agrees to the cent with no explanation needed."""
-    assert [line for line in lines if abs(line.difference) >= HALF_CENT or line.explained] == []
+    """Every line agrees at its precision; the only named difference is the carried 0.26."""
+    assert [
+        line
+        for line in lines
+        if (not line.is_exact or line.explained) and not is_novembers_carried_026(line)
+    ] == []
     assert all(line.is_reconciled for line in lines)
     named = by_name(lines)
     for name in ("A-1", "A-2", "A-IO", "M-1", "M-2", "B", "P", "X", "R", "BIO"):
@@ -529,7 +542,7 @@ def test_hand_built_statement_reconciles_to_the_cent(month: Month) -> None:
 
     lines = reconcile(deal(), parse_statement(text, "hand-built.txt"))
 
-    assert len(lines) == 51
+    assert len(lines) == 69
     assert_reconciles(lines)
     named = by_name(lines)
     assert named["extra principal (derived)"].modeled == pytest.approx(
@@ -548,7 +561,7 @@ def test_reconcile_command_exits_0_on_the_written_december_statement(
     path.write_text(december()[0], encoding="ascii")
 
     assert main(["reconcile", str(DEAL), str(path)]) == 0
-    assert "51 of 51 lines reconciled" in capsys.readouterr().out
+    assert "69 of 69 lines reconciled" in capsys.readouterr().out
 
 
 # Any December in a realistic range.
@@ -628,8 +641,19 @@ def moved_cent(text: str, field: str) -> str:
     ("field", "flagged"),
     [
         # the senior split of principal is read off the statement (group balances are not
-        # reported): moved principal shows in the ending balances, which no longer follow
-        ("principal", {"A-1 ending balance", "A-2 ending balance"}),
+        # reported): moved principal shows in the ending balances, which no longer follow,
+        # and in their factors (a cent is 2 to 4 units in the 8th decimal of these faces)
+        (
+            "principal",
+            {
+                "A-1 ending balance",
+                "A-2 ending balance",
+                "A-1 principal per 1,000",
+                "A-2 principal per 1,000",
+                "A-1 ending per 1,000",
+                "A-2 ending per 1,000",
+            },
+        ),
         ("interest", {"A-1 interest", "A-2 interest"}),
     ],
 )
@@ -641,7 +665,9 @@ def test_a_cent_moved_from_a1_to_a2_is_not_reconciled(
     lines = reconcile(deal(), parse_statement(moved, "moved.txt"))
 
     assert {line.name for line in lines if not line.is_reconciled} == flagged
-    assert all(abs(abs(line.difference) - 0.01) < 1e-9 for line in lines if line.name in flagged)
+    cents = [line for line in lines if line.name in flagged and line.decimals == 2]
+    assert cents
+    assert all(abs(abs(line.difference) - 0.01) < 1e-9 for line in cents)
     path = tmp_path / "moved.txt"
     path.write_text(moved, encoding="ascii")
     assert main(["reconcile", str(DEAL), str(path)]) == 1

@@ -24,6 +24,9 @@ from waterfall.scenario.model import BASE
 from waterfall.statement.read import ClassDistribution, Statement
 
 CENT = 0.005
+CARRIED_ROUNDING_LIMIT = 1.00
+"""X's beginning balance may carry earlier pool-rounding gaps (cents); a dollar or more
+between it and the reported pool less the certificates is not rounding and is shown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +37,22 @@ class Line:
     reported: float
     modeled: float
     explained: str = ""  # the named reason for a difference; empty when none is expected
+    decimals: int = 2  # compared to this many decimals: cents, or a factor's 8
 
     @property
     def difference(self) -> float:
-        """Modeled less reported, to the cent."""
-        return round(self.modeled - self.reported, 2) + 0.0
+        """Modeled less reported, at the line's precision."""
+        return round(self.modeled - self.reported, self.decimals) + 0.0
+
+    @property
+    def is_exact(self) -> bool:
+        """True when the figures agree at the line's precision."""
+        return abs(self.difference) < 0.5 * 10.0**-self.decimals
 
     @property
     def is_reconciled(self) -> bool:
-        """True when the figures agree to the cent, or the difference is named."""
-        return abs(self.difference) < CENT or bool(self.explained)
+        """True when the figures agree at the line's precision, or the difference is named."""
+        return self.is_exact or bool(self.explained)
 
 
 def _f(value: Decimal) -> float:
@@ -176,6 +185,19 @@ def _reported_fees(deal: Deal, statement: Statement, fees: FeeArrays) -> FeeArra
     return FeeArrays(rate, amount)
 
 
+FACTOR_ROUNDING = (
+    "the trustee's factor differs by one unit in the 8th decimal from the straight division "
+    "rounded (its own rounding, DEAL_NOTES)"
+)
+
+
+def _factor_line(name: str, reported: Decimal, amount: float, face: float) -> Line:
+    """A per-1,000 factor to 8 decimals; one unit off is the trustee's rounding, named."""
+    modeled = round(amount / face * 1000.0, 8)
+    off_by_one = round(abs(modeled - float(reported)) * 1e8) == 1
+    return Line(name, float(reported), modeled, FACTOR_ROUNDING if off_by_one else "", 8)
+
+
 def _compare(deal: Deal, statement: Statement, out: PaymentsOut) -> list[Line]:
     lines: list[Line] = []
     names = deal.tranche_names
@@ -210,19 +232,56 @@ def _compare(deal: Deal, statement: Statement, out: PaymentsOut) -> list[Line]:
             lines.append(Line(f"{row.name} write-down", _f(row.loss), out.writedown[0, index]))
         face = float(row.original_face)
         if face > 0 and row.name in per_thousand and not tranche.holds_overcollateralization:
-            factor = round(ending / face * 1000.0, 8)
-            lines.append(
-                Line(
-                    f"{row.name} ending factor per 1,000",
-                    float(per_thousand[row.name].ending_factor),
-                    factor,
-                )
-            )
+            printed = per_thousand[row.name]
+            for label, reported, amount in (
+                ("principal", printed.principal, out.principal[0, index]),
+                ("interest", printed.interest, interest),
+                ("ending", printed.ending_factor, ending),
+            ):
+                lines.append(_factor_line(f"{row.name} {label} per 1,000", reported, amount, face))
     # not printed as such: principal paid to the classes less the principal remittance
     reported_extra = _f(statement.total.principal) - _f(
         statement.principal.total_principal_remittance
     )
     lines.append(Line("extra principal (derived)", reported_extra, out.extra_principal[0]))
+    holder = next((t for t in deal.tranches if t.holds_overcollateralization), None)
+    if holder is not None and holder.name in {c.name for c in statement.classes}:
+        beginning_oc = _f(statement.principal.beginning_balance) - sum(
+            _f(c.beginning_balance)
+            for c in statement.classes
+            if c.name in names and deal.tranches[names.index(c.name)].kind == "bond"
+        )
+        printed = _f(statement.by_name(holder.name).beginning_balance)
+        carried = round(beginning_oc - printed, 2)
+        lines.append(
+            Line(
+                "overcollateralization before (X beginning)",
+                printed,
+                beginning_oc,
+                (
+                    f"X's beginning balance is the trustee's roll-forward of the OC, which keeps "
+                    "the rounding of earlier ending pool balances (a statement whose End Bal is "
+                    "off its own roll-forward); the reported pool less the certificates is "
+                    f"{carried:.2f} above it"
+                )
+                if carried and abs(carried) < CARRIED_ROUNDING_LIMIT
+                else "",
+            )
+        )
+    gap = round(_roll_forward_gap(statement), 2)
+    lines.append(
+        Line(
+            "overcollateralization after (En Overcoll Amt)",
+            _f(statement.principal.ending_overcollateralization),
+            out.overcollateralization[0],
+            (
+                f"the statement's ending pool balance is {gap:.2f} above its own roll-forward; "
+                "the trustee rolls the OC forward, the model takes the reported pool balance"
+            )
+            if gap
+            else "",
+        )
+    )
     lines.append(
         Line(
             "required overcollateralization",
