@@ -251,12 +251,12 @@ def _compare(deal: Deal, statement: Statement, out: PaymentsOut) -> list[Line]:
             for c in statement.classes
             if c.name in names and deal.tranches[names.index(c.name)].kind == "bond"
         )
-        printed = _f(statement.by_name(holder.name).beginning_balance)
-        carried = round(beginning_oc - printed, 2)
+        x_beginning = _f(statement.by_name(holder.name).beginning_balance)
+        carried = round(beginning_oc - x_beginning, 2)
         lines.append(
             Line(
                 "overcollateralization before (X beginning)",
-                printed,
+                x_beginning,
                 beginning_oc,
                 (
                     f"X's beginning balance is the trustee's roll-forward of the OC, which keeps "
