@@ -187,6 +187,6 @@ def test_every_step_has_a_branch_in_the_interpreter() -> None:
     from waterfall.kernels import payments
     from waterfall.kernels.opcodes import Step
 
-    source = inspect.getsource(payments._run_step)
+    source = inspect.getsource(payments._run_program)
     for step in Step:
         assert f"Step.{step.name}" in source, step.name

@@ -168,6 +168,12 @@ def cents(amount: float) -> float:
 
 
 @kernel
+def cents_down(amount: float) -> float:
+    """Round a non-negative amount down to the cent (a float a hair under a cent is one)."""
+    return math.floor(amount * 100.0 + TIE_CENTS) / 100.0
+
+
+@kernel
 def apply_waterfall(
     program: WaterfallProgram,
     tranches: TrancheArrays,
@@ -206,9 +212,7 @@ def apply_waterfall(
         is_called = _collect(month, tranches, months, terms, work, out)
         _accrue(month, tranches, fees, months, work, out)
         _test_structure(month, tranches, months, terms, work, out)
-        for step in range(program.step.shape[0]):
-            if _runs(program.when[step], work):
-                _run_step(step, month, program, tranches, fees, months, terms, work, out)
+        _run_program(month, program, tranches, fees, months, terms, work, out)
         _close_month(month, tranches, terms, work, out)
         if is_called:
             return month + 1
@@ -261,14 +265,23 @@ def _accrue(
     """Set each tranche's coupon and interest due, the cap and the carry-forwards."""
     fees_due = 0.0
     for fee in range(fees.annual_rate.shape[0]):
-        fees_due += _fee_due(fee, fees, work)
+        fees_due += _fee_due(
+            fees.annual_rate[fee], fees.monthly_amount[fee], work.status[_POOL_BEGIN]
+        )
     work.status[_FEES_DUE] = fees_due
     capped_base = 0.0
     uncapped_due = 0.0
     act_360 = months.act_360_fraction[month]
     for tranche in range(work.balance.shape[0]):
         fraction = act_360 if tranches.is_act_360[tranche] == 1 else 1.0 / 12.0
-        rate = _coupon(tranche, month, tranches, months, work)
+        rate = _coupon(
+            tranches.coupon_kind[tranche],
+            tranches.fixed_rate[tranche],
+            tranches.margin_after_call[tranche]
+            if work.status[_CALL_POSSIBLE] > 0.0
+            else tranches.margin[tranche],
+            months.index_rate[month],
+        )
         out.coupon[month, tranche] = rate
         if tranches.is_capped[tranche] == 1:
             capped_base += work.balance[tranche] * fraction
@@ -284,29 +297,27 @@ def _accrue(
             full = cents(work.balance[tranche] * rate * fraction)
             out.coupon[month, tranche] = cap
             rate = cap
-            shortfall = full - cents(work.balance[tranche] * cap * fraction)
-            work.carryforward[tranche] += shortfall
-        elif work.carryforward[tranche] > 0.0:
-            work.carryforward[tranche] += cents(work.carryforward[tranche] * rate * fraction)
-        work.due_current[tranche] = cents(work.balance[tranche] * rate * fraction)
+            # capped interest rounds down, so the capped classes together never owe more
+            # than the room the cap was set from (rounding up left a sub-cent shortfall)
+            capped = cents_down(work.balance[tranche] * cap * fraction)
+            work.carryforward[tranche] += full - capped
+            work.due_current[tranche] = capped
+        else:
+            if work.carryforward[tranche] > 0.0:
+                work.carryforward[tranche] += cents(work.carryforward[tranche] * rate * fraction)
+            work.due_current[tranche] = cents(work.balance[tranche] * rate * fraction)
         carried = work.unpaid_interest[tranche]
         work.due_carried[tranche] = carried + cents(carried * rate * fraction)
         out.interest_due[month, tranche] = work.due_current[tranche]
 
 
 @kernel
-def _coupon(
-    tranche: int, month: int, tranches: TrancheArrays, months: MonthArrays, work: Workspace
-) -> float:
-    """Return the uncapped annual coupon of ``tranche`` for ``month``."""
-    kind = tranches.coupon_kind[tranche]
+def _coupon(kind: int, fixed_rate: float, margin: float, index_rate: float) -> float:
+    """Return the uncapped annual coupon of a tranche (the margin in force this month)."""
     if kind == Coupon.FIXED:
-        return float(tranches.fixed_rate[tranche])
+        return float(fixed_rate)
     if kind == Coupon.FLOATING:
-        margin = tranches.margin[tranche]
-        if work.status[_CALL_POSSIBLE] > 0.0:
-            margin = tranches.margin_after_call[tranche]
-        return float(months.index_rate[month] + margin)
+        return float(index_rate + margin)
     return 0.0
 
 
@@ -365,9 +376,14 @@ def _test_structure(
 
 
 @kernel
-def _runs(when: int, work: Workspace) -> bool:
-    """Return True when a step with condition ``when`` runs this month."""
-    is_stepped = bool(work.status[_STEPPED] == 1.0 and work.status[_TRIGGERED] == 0.0)
+def _runs(when: int, stepped: float, triggered: float) -> bool:
+    """Return True when a step with condition ``when`` runs this month.
+
+    Small helpers take numbers, not NamedTuples: a call that passes a NamedTuple of arrays
+    costs two atomic reference-count operations per array (numba's NRT), which made
+    these calls most of the waterfall's time.
+    """
+    is_stepped = bool(stepped == 1.0 and triggered == 0.0)
     if when == When.BEFORE_STEPDOWN_OR_TRIGGER:
         return not is_stepped
     if when == When.AFTER_STEPDOWN_NO_TRIGGER:
@@ -376,8 +392,7 @@ def _runs(when: int, work: Workspace) -> bool:
 
 
 @kernel
-def _run_step(
-    step: int,
+def _run_program(
     month: int,
     program: WaterfallProgram,
     tranches: TrancheArrays,
@@ -387,60 +402,76 @@ def _run_step(
     work: Workspace,
     out: PaymentsOut,
 ) -> None:
-    """Dispatch one step of the program to its helper."""
-    kind = program.step[step]
-    if program.sweeps_principal[step] == 1:
-        # principal no class could take joins the excess cash flow, which pays unpaid
-        # interest and reimbursements before the residual
-        work.accounts[Account.INTEREST] += work.accounts[Account.PRINCIPAL]
-        work.accounts[Account.PRINCIPAL] = 0.0
-    first = program.target_start[step]
-    stop = program.target_stop[step]
-    targets = program.targets[first:stop]
-    mode = program.mode[step]
-    if kind == Step.PAY_FEE:
-        _pay_fee(program.fee[step], month, fees, months, work, out)
-    elif kind == Step.PAY_INTEREST:
-        _pay_interest(targets, mode, program.part[step], month, tranches, months, work, out)
-    elif kind == Step.OVERCOLLATERALIZATION:
-        _overcollateralize(month, tranches, work, out)
-    elif kind == Step.PAY_PRINCIPAL:
-        target = program.credit_target[step]
-        _pay_principal(targets, mode, target, month, tranches, months, terms, work, out)
-    elif kind == Step.WRITE_DOWN:
-        _write_down(targets, month, tranches, work, out)
-    elif kind == Step.REIMBURSE_WRITEDOWN:
-        paid = out.writedown_reimbursed[month]
-        owed = work.unreimbursed
-        _split(targets, mode, owed, Account.INTEREST, work, paid, tranches.group, ANY_GROUP)
-    elif kind == Step.PAY_BASIS_RISK:
-        paid = out.basis_risk_paid[month]
-        owed = work.carryforward
-        _split(targets, mode, owed, Account.INTEREST, work, paid, tranches.group, ANY_GROUP)
-    elif kind == Step.PAY_PENALTIES:
-        out.penalties[month, targets[0]] += work.accounts[Account.PENALTIES]
-        work.accounts[Account.PENALTIES] = 0.0
-    elif kind == Step.PAY_RESIDUAL:
-        out.residual[month, targets[0]] += work.accounts.sum()
-        work.accounts[:] = 0.0
+    """Run the program's steps for one month, each through its helper.
+
+    The helpers take the arrays they use, not the NamedTuples: passing a NamedTuple of
+    arrays to a compiled call costs two atomic reference-count operations per array, and
+    that made most of the waterfall's time (35 us a month for 2002-HE1, against about 5 us
+    in this form, where the NamedTuples cross one call a month).
+    """
+    accounts = work.accounts
+    group = tranches.group
+    for step in range(program.step.shape[0]):
+        if not _runs(program.when[step], work.status[_STEPPED], work.status[_TRIGGERED]):
+            continue
+        kind = program.step[step]
+        if program.sweeps_principal[step] == 1:
+            # principal no class could take joins the excess cash flow, which pays unpaid
+            # interest and reimbursements before the residual
+            accounts[Account.INTEREST] += accounts[Account.PRINCIPAL]
+            accounts[Account.PRINCIPAL] = 0.0
+        targets = program.targets[program.target_start[step] : program.target_stop[step]]
+        mode = program.mode[step]
+        if kind == Step.PAY_FEE:
+            fee = program.fee[step]
+            due = _fee_due(
+                fees.annual_rate[fee], fees.monthly_amount[fee], work.status[_POOL_BEGIN]
+            )
+            paid_fee = min(due, accounts[Account.INTEREST])
+            accounts[Account.INTEREST] -= paid_fee
+            out.fee_paid[month, fee] += paid_fee
+        elif kind == Step.PAY_INTEREST:
+            weight = months.group_interest[month]
+            owed = work.owed
+            _pay_interest(
+                targets, mode, program.part[step], owed, work.due_current, work.due_carried,
+                weight, group, accounts, out.interest[month],
+            )  # fmt: skip
+        elif kind == Step.OVERCOLLATERALIZATION:
+            certificate = tranches.is_certificate
+            extra, release = _overcollateralize(certificate, work.balance, accounts, work.status)
+            out.extra_principal[month] += extra
+            out.oc_release[month] += release
+            out.net_monthly_excess[month] = accounts[Account.INTEREST]
+        elif kind == Step.PAY_PRINCIPAL:
+            weight = months.group_principal[month]
+            _pay_principal(
+                targets, mode, program.credit_target[step], terms.oc_floor,
+                tranches.is_certificate, work.balance, work.owed, weight, group, accounts,
+                work.status[_POOL_END], out.principal[month],
+            )  # fmt: skip
+        elif kind == Step.WRITE_DOWN:
+            _write_down(
+                targets, tranches.is_certificate, work.balance, work.unreimbursed,
+                work.status[_POOL_END], out.writedown[month],
+            )  # fmt: skip
+        elif kind == Step.REIMBURSE_WRITEDOWN or kind == Step.PAY_BASIS_RISK:
+            reimburse = kind == Step.REIMBURSE_WRITEDOWN
+            owed = work.unreimbursed if reimburse else work.carryforward
+            paid = out.writedown_reimbursed[month] if reimburse else out.basis_risk_paid[month]
+            _split(targets, mode, owed, Account.INTEREST, accounts, paid, group, ANY_GROUP)
+        elif kind == Step.PAY_PENALTIES:
+            out.penalties[month, targets[0]] += accounts[Account.PENALTIES]
+            accounts[Account.PENALTIES] = 0.0
+        elif kind == Step.PAY_RESIDUAL:
+            out.residual[month, targets[0]] += accounts.sum()
+            accounts[:] = 0.0
 
 
 @kernel
-def _fee_due(fee: int, fees: FeeArrays, work: Workspace) -> float:
+def _fee_due(annual_rate: float, monthly_amount: float, pool_begin: float) -> float:
     """One month of a fee: a 30/360 rate on the beginning pool balance plus a fixed amount."""
-    pool_begin = work.status[_POOL_BEGIN]
-    return cents(fees.annual_rate[fee] / 12.0 * pool_begin + fees.monthly_amount[fee])
-
-
-@kernel
-def _pay_fee(
-    fee: int, month: int, fees: FeeArrays, months: MonthArrays, work: Workspace, out: PaymentsOut
-) -> None:
-    """Pay one fee from interest collections."""
-    due = _fee_due(fee, fees, work)
-    paid = min(due, work.accounts[Account.INTEREST])
-    work.accounts[Account.INTEREST] -= paid
-    out.fee_paid[month, fee] += paid
+    return cents(annual_rate / 12.0 * pool_begin + monthly_amount)
 
 
 @kernel
@@ -448,36 +479,37 @@ def _pay_interest(
     targets: I64Array,
     mode: int,
     part: int,
-    month: int,
-    tranches: TrancheArrays,
-    months: MonthArrays,
-    work: Workspace,
-    out: PaymentsOut,
+    owed: F64Array,
+    due_current: F64Array,
+    due_carried: F64Array,
+    group_weight: F64Array,
+    tranche_group: I64Array,
+    accounts: F64Array,
+    paid: F64Array,
 ) -> None:
     """Pay current and/or carried interest to ``targets`` from interest collections."""
-    owed = work.owed
     owed[:] = 0.0
     for tranche in targets:
         # a CARRIED step pays everything still owed: earlier months' shortfalls and any of
         # this month's current interest an earlier step could not pay (unpaid interest amount)
-        owed[tranche] += work.due_current[tranche]
+        owed[tranche] += due_current[tranche]
         if part != InterestPart.CURRENT:
-            owed[tranche] += work.due_carried[tranche]
-    paid = out.interest[month]
+            owed[tranche] += due_carried[tranche]
     if mode == Mode.BY_GROUP:
-        weight = months.group_interest[month]
-        _split_by_group(targets, owed, weight, tranches.group, Account.INTEREST, work, paid)
+        _split_by_group(
+            targets, owed, group_weight, tranche_group, Account.INTEREST, accounts, paid
+        )
     else:
-        _split(targets, mode, owed, Account.INTEREST, work, paid, tranches.group, ANY_GROUP)
+        _split(targets, mode, owed, Account.INTEREST, accounts, paid, tranche_group, ANY_GROUP)
     for tranche in targets:
         # owed now holds what is still unpaid; current interest is paid before carried interest
         unpaid = owed[tranche]
         if part == InterestPart.CURRENT:
-            work.due_current[tranche] = unpaid
+            due_current[tranche] = unpaid
         else:
-            carried = min(unpaid, work.due_carried[tranche])
-            work.due_carried[tranche] = carried
-            work.due_current[tranche] = unpaid - carried
+            carried = min(unpaid, due_carried[tranche])
+            due_carried[tranche] = carried
+            due_current[tranche] = unpaid - carried
 
 
 @kernel
@@ -486,18 +518,18 @@ def _split(
     mode: int,
     owed: F64Array,
     account: int,
-    work: Workspace,
+    accounts: F64Array,
     paid: F64Array,
     tranche_group: I64Array,
     only_group: int,
 ) -> None:
-    """Pay ``owed`` of ``targets`` from ``account``, in order or pro rata by what is owed.
+    """Pay ``owed`` of ``targets`` from ``accounts[account]``, in order or pro rata by owed.
 
     ``owed`` is reduced by each payment and ``paid`` increased; pro-rata shares are rounded to
     the cent and the last tranche owed anything takes the rounding remainder. With
     ``only_group`` set, only the targets of that loan group take part.
     """
-    available = work.accounts[account]
+    available = accounts[account]
     total = 0.0
     for tranche in targets:
         if only_group == ANY_GROUP or tranche_group[tranche] == only_group:
@@ -531,7 +563,7 @@ def _split(
             paid[tranche] += amount
             budget -= amount
         available = budget
-    work.accounts[account] = available
+    accounts[account] = available
 
 
 @kernel
@@ -541,16 +573,16 @@ def _split_by_group(
     group_weight: F64Array,
     tranche_group: I64Array,
     account: int,
-    work: Workspace,
+    accounts: F64Array,
     paid: F64Array,
 ) -> None:
-    """Pay each group's tranches from that group's share of ``account`` first.
+    """Pay each group's tranches from that group's share of ``accounts[account]`` first.
 
     A group's share is its weight (its collections) over the weights of the groups the
     targets belong to. What a group's tranches cannot use, and tranches with no group, are
     then paid pro rata from what is left (cross-support).
     """
-    available = work.accounts[account]
+    available = accounts[account]
     total_weight = 0.0
     for group in range(group_weight.shape[0]):
         if _has_group(targets, tranche_group, group):
@@ -562,11 +594,11 @@ def _split_by_group(
                 continue
             portion = cents(available * group_weight[group] / total_weight)
             portion = min(portion, available - spent)
-            work.accounts[account] = portion
-            _split(targets, Mode.PRO_RATA, owed, account, work, paid, tranche_group, group)
-            spent += portion - work.accounts[account]
-        work.accounts[account] = available - spent
-    _split(targets, Mode.PRO_RATA, owed, account, work, paid, tranche_group, ANY_GROUP)
+            accounts[account] = portion
+            _split(targets, Mode.PRO_RATA, owed, account, accounts, paid, tranche_group, group)
+            spent += portion - accounts[account]
+        accounts[account] = available - spent
+    _split(targets, Mode.PRO_RATA, owed, account, accounts, paid, tranche_group, ANY_GROUP)
 
 
 @kernel
@@ -579,41 +611,42 @@ def _has_group(targets: I64Array, tranche_group: I64Array, group: int) -> bool:
 
 
 @kernel
-def _certificates(tranches: TrancheArrays, work: Workspace, last: int) -> float:
+def _certificates(is_certificate: I64Array, balance: F64Array, last: int) -> float:
     """Return the balance of the certificates from the most senior through ``last``."""
     total = 0.0
     for tranche in range(last + 1):
-        if tranches.is_certificate[tranche] == 1:
-            total += work.balance[tranche]
+        if is_certificate[tranche] == 1:
+            total += balance[tranche]
     return total
 
 
 @kernel
 def _overcollateralize(
-    month: int, tranches: TrancheArrays, work: Workspace, out: PaymentsOut
-) -> None:
+    is_certificate: I64Array, balance: F64Array, accounts: F64Array, status: F64Array
+) -> tuple[float, float]:
     """Pay excess interest as extra principal up to the OC target, or release OC above it.
 
     The OC the month would end with if all collected principal were paid is compared with
     the target: a deficiency moves interest to the principal account (extra principal), an
     excess moves collected principal to the interest account (OC reduction amount).
+    Returns (extra principal, release).
     """
-    certificates = _certificates(tranches, work, work.balance.shape[0] - 1)
-    principal = work.accounts[Account.PRINCIPAL]
-    projected = work.status[_POOL_END] - max(certificates - principal, 0.0)
-    deficiency = cents(work.status[_OC_TARGET] - projected)
+    certificates = _certificates(is_certificate, balance, balance.shape[0] - 1)
+    principal = accounts[Account.PRINCIPAL]
+    projected = status[_POOL_END] - max(certificates - principal, 0.0)
+    deficiency = cents(status[_OC_TARGET] - projected)
     if deficiency > 0.0:
         payable = max(certificates - principal, 0.0)
-        extra = min(deficiency, work.accounts[Account.INTEREST], payable)
-        work.accounts[Account.INTEREST] -= extra
-        work.accounts[Account.PRINCIPAL] += extra
-        out.extra_principal[month] += extra
-    elif deficiency < 0.0:
+        extra = min(deficiency, accounts[Account.INTEREST], payable)
+        accounts[Account.INTEREST] -= extra
+        accounts[Account.PRINCIPAL] += extra
+        return extra, 0.0
+    if deficiency < 0.0:
         release = min(-deficiency, principal)
-        work.accounts[Account.PRINCIPAL] -= release
-        work.accounts[Account.INTEREST] += release
-        out.oc_release[month] += release
-    out.net_monthly_excess[month] = work.accounts[Account.INTEREST]
+        accounts[Account.PRINCIPAL] -= release
+        accounts[Account.INTEREST] += release
+        return 0.0, release
+    return 0.0, 0.0
 
 
 @kernel
@@ -621,12 +654,15 @@ def _pay_principal(
     targets: I64Array,
     mode: int,
     credit_target: float,
-    month: int,
-    tranches: TrancheArrays,
-    months: MonthArrays,
-    terms: DealTerms,
-    work: Workspace,
-    out: PaymentsOut,
+    oc_floor: float,
+    is_certificate: I64Array,
+    balance: F64Array,
+    owed: F64Array,
+    group_weight: F64Array,
+    tranche_group: I64Array,
+    accounts: F64Array,
+    pool_end: float,
+    paid: F64Array,
 ) -> None:
     """Pay principal to ``targets``, down to a target balance when ``credit_target`` >= 0.
 
@@ -634,45 +670,47 @@ def _pay_principal(
     be paid down to ``min(credit_target x pool, pool - OC floor)``, the usual post-stepdown
     class target (the pool is the month-end balance).
     """
-    owed = work.owed
     owed[:] = 0.0
     for tranche in targets:
-        owed[tranche] = work.balance[tranche]
-    budget = work.accounts[Account.PRINCIPAL]
+        owed[tranche] = balance[tranche]
+    budget = accounts[Account.PRINCIPAL]
     if credit_target >= 0.0:
-        pool_end = work.status[_POOL_END]
-        allowed = max(min(credit_target * pool_end, pool_end - terms.oc_floor), 0.0)
+        allowed = max(min(credit_target * pool_end, pool_end - oc_floor), 0.0)
         last = targets[0]
         for tranche in targets:
             last = max(last, tranche)
-        budget = min(budget, max(_certificates(tranches, work, last) - allowed, 0.0))
-    kept = work.accounts[Account.PRINCIPAL] - budget
-    work.accounts[Account.PRINCIPAL] = budget
-    paid = out.principal[month]
+        budget = min(budget, max(_certificates(is_certificate, balance, last) - allowed, 0.0))
+    kept = accounts[Account.PRINCIPAL] - budget
+    accounts[Account.PRINCIPAL] = budget
     if mode == Mode.BY_GROUP:
-        weight = months.group_principal[month]
-        _split_by_group(targets, owed, weight, tranches.group, Account.PRINCIPAL, work, paid)
+        _split_by_group(
+            targets, owed, group_weight, tranche_group, Account.PRINCIPAL, accounts, paid
+        )
     else:
-        _split(targets, mode, owed, Account.PRINCIPAL, work, paid, tranches.group, ANY_GROUP)
-    work.accounts[Account.PRINCIPAL] += kept
+        _split(targets, mode, owed, Account.PRINCIPAL, accounts, paid, tranche_group, ANY_GROUP)
+    accounts[Account.PRINCIPAL] += kept
     for tranche in targets:
-        work.balance[tranche] = owed[tranche]
+        balance[tranche] = owed[tranche]
 
 
 @kernel
 def _write_down(
-    targets: I64Array, month: int, tranches: TrancheArrays, work: Workspace, out: PaymentsOut
+    targets: I64Array,
+    is_certificate: I64Array,
+    balance: F64Array,
+    unreimbursed: F64Array,
+    pool_end: float,
+    written: F64Array,
 ) -> None:
     """Write down ``targets`` in order by the certificates' excess over the pool balance."""
-    last = work.balance.shape[0] - 1
-    excess = _certificates(tranches, work, last) - work.status[_POOL_END]
+    excess = _certificates(is_certificate, balance, balance.shape[0] - 1) - pool_end
     for tranche in targets:
         if excess <= 0.0:
             return
-        amount = min(excess, work.balance[tranche])
-        work.balance[tranche] -= amount
-        work.unreimbursed[tranche] += amount
-        out.writedown[month, tranche] += amount
+        amount = min(excess, balance[tranche])
+        balance[tranche] -= amount
+        unreimbursed[tranche] += amount
+        written[tranche] += amount
         excess -= amount
 
 
@@ -689,7 +727,8 @@ def _close_month(
         out.balance[month, tranche] = work.balance[tranche]
         out.basis_risk_carryforward[month, tranche] = work.carryforward[tranche]
     pool_end = work.status[_POOL_END]
-    out.overcollateralization[month] = pool_end - _certificates(tranches, work, n_tranches - 1)
+    certificates = _certificates(tranches.is_certificate, work.balance, n_tranches - 1)
+    out.overcollateralization[month] = pool_end - certificates
     out.unallocated[month] = work.accounts.sum()
     work.accounts[:] = 0.0
     if terms.call_share > 0.0 and pool_end <= terms.call_share * terms.cutoff_balance:
