@@ -31,3 +31,17 @@ def test_example_output_is_what_the_command_prints(
     assert main(shlex.split(command)[1:]) == 0
     printed = [line.rstrip() for line in capsys.readouterr().out.splitlines()]
     assert printed == shown.rstrip("\n").split("\n")
+
+
+@pytest.mark.skipif(
+    os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="a grid and a breakeven as plain Python"
+)
+def test_the_python_api_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Python API") :]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code
+    monkeypatch.chdir(ROOT)
+    namespace: dict[str, object] = {}
+    exec(compile(code.group(1), "README.md", "exec"), namespace)
+    assert namespace["grid"].metrics["yield"].shape == (165, 6)  # type: ignore[attr-defined]
