@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from waterfall._types import BoolArray, F64Array
+from waterfall._types import F64Array, I64Array
 from waterfall.analytics.life import PRINCIPAL_THRESHOLD
 from waterfall.analytics.yield_ import (
     DISCOUNT_MARGIN_BRACKET,
@@ -51,32 +51,38 @@ def principal_windows(principal: F64Array) -> tuple[F64Array, F64Array]:
     return first.astype(np.float64), last.astype(np.float64)
 
 
-ValueAndSlope = Callable[[F64Array, BoolArray], tuple[F64Array, F64Array]]
-"""f(x) - target and f'(x) per row, given x and the rows still searching."""
+ValueAndSlope = Callable[[F64Array, I64Array], tuple[F64Array, F64Array]]
+"""f(x) - target and f'(x) for the rows ``rows`` (indices) at their ``x``."""
 
 
 def _solve(value_and_slope: ValueAndSlope, low: F64Array, high: F64Array) -> F64Array:
-    """Roots of decreasing functions, one per row, bracketed by [low, high]; NaN if none."""
-    f_low, _ = value_and_slope(low, np.ones(low.shape, dtype=bool))
-    f_high, _ = value_and_slope(high, np.ones(low.shape, dtype=bool))
+    """Roots of decreasing functions, one per row, bracketed by [low, high]; NaN if none.
+
+    Each iteration evaluates only the rows still searching, so the cost follows the rows
+    that need it and a row's arithmetic never depends on the others.
+    """
+    every = np.arange(low.shape[0])
+    f_low, _ = value_and_slope(low, every)
+    f_high, _ = value_and_slope(high, every)
     solvable = np.isfinite(f_low) & np.isfinite(f_high) & (f_low >= 0.0) & (f_high <= 0.0)
     low, high = low.copy(), high.copy()
     x = np.where(solvable, np.clip(0.05, low, high), np.nan)
-    active = solvable.copy()
+    rows = np.flatnonzero(solvable)
     for _ in range(SOLVER_MAXITER):
-        if not active.any():
+        if rows.size == 0:
             break
-        f, slope = value_and_slope(x, active)
-        active &= f != 0.0  # an exact root stays where it is
-        low = np.where(active & (f > 0.0), x, low)
-        high = np.where(active & (f < 0.0), x, high)
+        at = x[rows]
+        f, slope = value_and_slope(at, rows)
+        searching = f != 0.0  # an exact root stays where it is
+        lo = np.where(f > 0.0, at, low[rows])
+        hi = np.where(f < 0.0, at, high[rows])
         with np.errstate(invalid="ignore", divide="ignore"):
-            step = np.where(slope < 0.0, x - f / slope, np.nan)
-        inside = (step > low) & (step < high)
-        proposal = np.where(inside, step, 0.5 * (low + high))
-        moved = np.abs(proposal - x)
-        x = np.where(active, proposal, x)
-        active &= (moved > SOLVER_XTOL) & (high - low > SOLVER_XTOL)
+            step = np.where(slope < 0.0, at - f / slope, np.nan)
+        proposal = np.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
+        proposal = np.where(searching, proposal, at)
+        low[rows], high[rows], x[rows] = lo, hi, proposal
+        searching &= (np.abs(proposal - at) > SOLVER_XTOL) & (hi - lo > SOLVER_XTOL)
+        rows = rows[searching]
     return x
 
 
@@ -88,11 +94,12 @@ def yields(cash_flows: F64Array, times_years: F64Array, prices: F64Array) -> F64
     """
     exponent = -2.0 * times_years
 
-    def value_and_slope(y: F64Array, rows: BoolArray) -> tuple[F64Array, F64Array]:
-        base = np.where(rows, 1.0 + y / 2.0, 1.0)[:, np.newaxis]
+    def value_and_slope(y: F64Array, rows: I64Array) -> tuple[F64Array, F64Array]:
+        flows = cash_flows[rows]
+        base = (1.0 + y / 2.0)[:, np.newaxis]
         discount = base**exponent
-        value = (cash_flows * discount).sum(axis=1) - prices
-        slope = -(cash_flows * times_years * discount / base).sum(axis=1)
+        value = (flows * discount).sum(axis=1) - prices[rows]
+        slope = -(flows * times_years * discount / base).sum(axis=1)
         return value, slope
 
     n = cash_flows.shape[0]
@@ -128,13 +135,13 @@ def discount_margins(
         low = np.maximum(low, floor.max(axis=1))
     high = np.full(cash_flows.shape[0], DISCOUNT_MARGIN_BRACKET[1])
 
-    def value_and_slope(margin: F64Array, rows: BoolArray) -> tuple[F64Array, F64Array]:
-        spread = np.where(rows, margin, 0.0)[:, np.newaxis]
-        growth = 1.0 + (index_rates + spread) * period_fractions
+    def value_and_slope(margin: F64Array, rows: I64Array) -> tuple[F64Array, F64Array]:
+        flows = cash_flows[rows]
+        growth = 1.0 + (index_rates[rows] + margin[:, np.newaxis]) * period_fractions
         discount = 1.0 / np.cumprod(growth, axis=1)
-        value = (cash_flows * discount).sum(axis=1) - prices
+        value = (flows * discount).sum(axis=1) - prices[rows]
         sensitivity = np.cumsum(period_fractions / growth, axis=1)
-        slope = -(cash_flows * discount * sensitivity).sum(axis=1)
+        slope = -(flows * discount * sensitivity).sum(axis=1)
         return value, slope
 
     return _solve(value_and_slope, low, high)
