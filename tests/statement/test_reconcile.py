@@ -70,3 +70,28 @@ def test_reconcile_command_exits_0_on_the_shipped_statement(
 ) -> None:
     assert main(["reconcile", str(DEAL), str(STATEMENT)]) == 0
     assert "69 of 69 lines reconciled" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        # a thousand dollars of OC is not the statement's 0.26 of pool rounding
+        ("En Overcoll Amt                                           14,250,001.74",
+         "En Overcoll Amt                                           14,249,001.74",
+         "overcollateralization after (En Overcoll Amt)"),
+        # 23.195000% is about $30,000 of enhancement away from 23.191153%
+        ("Credit Enhancement %                                      23.191153%",
+         "Credit Enhancement %                                      23.195000%",
+         "credit enhancement %"),
+    ],
+)  # fmt: skip
+def test_a_difference_that_is_not_the_named_one_stays_unexplained(
+    old: str, new: str, line: str
+) -> None:
+    text = STATEMENT.read_text()
+    assert text.count(old) == 1
+    lines = {
+        x.name: x for x in reconcile(load_deal(DEAL), parse_statement(text.replace(old, new)))
+    }
+    assert not lines[line].is_reconciled
+    assert lines[line].explained == ""

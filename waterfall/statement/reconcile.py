@@ -269,16 +269,18 @@ def _compare(deal: Deal, statement: Statement, out: PaymentsOut) -> list[Line]:
             )
         )
     gap = round(_roll_forward_gap(statement), 2)
+    ending_oc = _f(statement.principal.ending_overcollateralization)
+    is_the_gap = gap != 0.0 and abs(out.overcollateralization[0] - ending_oc - gap) < CENT
     lines.append(
         Line(
             "overcollateralization after (En Overcoll Amt)",
-            _f(statement.principal.ending_overcollateralization),
+            ending_oc,
             out.overcollateralization[0],
             (
                 f"the statement's ending pool balance is {gap:.2f} above its own roll-forward; "
                 "the trustee rolls the OC forward, the model takes the reported pool balance"
             )
-            if gap
+            if is_the_gap
             else "",
         )
     )
@@ -314,6 +316,7 @@ def _compare(deal: Deal, statement: Statement, out: PaymentsOut) -> list[Line]:
             "credit enhancement %",
             float(statement.credit_enhancement_percent),
             round(subordinate / pool_end * 100, 6),
+            decimals=6,  # printed to 6 decimals: a cent of OC is 1e-9 %, $10 is 1e-6 %
         )
     )
     lines.append(
