@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import sys
 import tempfile
@@ -40,8 +41,8 @@ from waterfall.scenario import BASE, Scenario, check_curve, load_scenario
 from waterfall.sensitivity import (
     BREAKEVEN_TOLERANCE,
     breakeven,
+    loss_classes,
     price_table,
-    written_down_classes,
 )
 from waterfall.statement.calibrate import (
     DEFAULT_RECOVERY_LAG_MONTHS,
@@ -49,7 +50,7 @@ from waterfall.statement.calibrate import (
     calibrated_deal_text,
     observed_scenario_text,
 )
-from waterfall.statement.read import parse_statement, read_statement
+from waterfall.statement.read import parse_statement
 from waterfall.statement.reconcile import reconcile
 
 EXIT_BAD_FILE = 1
@@ -297,10 +298,9 @@ def _run(args: argparse.Namespace) -> int:
     deal = load_deal(args.deal)
     scenario = scenario_from_flags(args, _base_scenario(args, deal))
     if args.plot:
-        try:
-            ensure_plot_available()
-        except PlotUnavailable as error:
-            raise UsageError(str(error)) from None
+        problem = _plot_problem(args.plot)
+        if problem:
+            raise UsageError(problem)
     result = run(deal, scenario)
     summary = result_summary(result)
     if args.plot:
@@ -354,7 +354,9 @@ def _pool(args: argparse.Namespace) -> int:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
-    lines = reconcile(load_deal(args.deal), read_statement(args.statement))
+    deal = load_deal(args.deal)
+    statement = parse_statement(_read_text(args.statement), args.statement)
+    lines = reconcile(deal, statement)
     rows = [
         {
             "line": line.name,
@@ -390,12 +392,13 @@ def _reconcile(args: argparse.Namespace) -> int:
 def _breakeven(args: argparse.Namespace) -> int:
     deal = load_deal(args.deal)
     base = scenario_from_flags(args, _base_scenario(args, deal))
-    if not args.all and args.class_name not in deal.tranche_names:
+    classes = loss_classes(deal)
+    if not args.all and args.class_name not in classes:
         raise UsageError(
-            f"--class {args.class_name}: no such class; the deal has "
-            + ", ".join(deal.tranche_names)
+            f"--class {args.class_name}: not a class with principal to lose; choose one of "
+            + ", ".join(classes)
         )
-    names = written_down_classes(deal) if args.all else (args.class_name,)
+    names = classes if args.all else (args.class_name,)
     results = [breakeven(deal, base, name) for name in names]
     called = (
         deal.clean_up_call.is_exercised
@@ -437,6 +440,9 @@ def _columns(text: str) -> tuple[str, list[float]]:
 
 
 def _column_point(axis: str, value: float, problems: list[str]) -> GridPoint:
+    if not math.isfinite(value):
+        problems.append(f"--columns {axis}={value}: expected a finite number")
+        return GridPoint()
     if axis == "lag":
         if value != int(value) or not 0 <= value <= 360:
             problems.append(f"--columns lag={value:g}: expected whole months 0 to 360")
@@ -477,10 +483,12 @@ def _price_table(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(rows_csv(price_table_rows(table, labels)))
     else:
+        fixed = ", ".join(
+            f"{name} {value}" for name, value in describe(deal, base).items() if name != axis
+        )
         heading = (
             f"{deal.name}: class {table.class_name} by price per 100 of current face, "
-            f"settling {deal.as_of}; {base.severity}, {base.default}, "
-            f"lag {base.recovery_lag_months}"
+            f"settling {deal.as_of}; {fixed}"
         )
         sys.stdout.write(price_table_text(table, labels, heading))
     return 0
@@ -511,6 +519,26 @@ class _Progress:
         sys.stderr.flush()
 
 
+def _folder_problem(flag: str, path: str) -> str:
+    """A one-line problem when ``path`` cannot be written as a new file, else ''."""
+    target = Path(path)
+    if target.is_dir():
+        return f"{flag} {path}: it is a directory"
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        return f"{flag} {path}: no folder '{folder}'"
+    return ""
+
+
+def _plot_problem(path: str) -> str:
+    """Check that a picture can be drawn and written, before any long run."""
+    try:
+        ensure_plot_available()
+    except PlotUnavailable as error:
+        return str(error)
+    return _folder_problem("--plot", path)
+
+
 def _grid(args: argparse.Namespace) -> int:
     deal = load_deal(args.deal)
     spec = load_grid(args.scenarios)
@@ -528,10 +556,13 @@ def _grid(args: argparse.Namespace) -> int:
     if args.block_size < 1:
         problems.append(f"--block-size {args.block_size}: expected at least 1")
     if args.plot:
-        try:
-            ensure_plot_available()
-        except PlotUnavailable as error:
-            problems.append(str(error))
+        problem = _plot_problem(args.plot)
+        if problem:
+            problems.append(problem)
+    if args.out:
+        problem = _folder_problem("--out", args.out)
+        if problem:
+            problems.append(problem)
     if problems:
         raise UsageError("\n".join(problems))
     metric = args.metric or spec.metric

@@ -12,8 +12,10 @@ a scenario gives the same bits whichever command ran it.
 * ``discount_margin``: floaters only, basis points over the path's LIBOR, ACT/360
   money-market discounting over the accrual periods (STANDARDS 1.12);
 * ``modified_duration``: years, at the yield;
-* ``writedown``: dollars of principal written down; ``cumulative_loss_pct``: the pool's
-  realized losses over the projection, percent of its starting balance.
+* ``writedown``: the class's principal loss, dollars: what the waterfall wrote down, plus
+  any balance still owed when the pool is gone (seniors are never written down in a deal
+  like 2002-HE1, but run out of collateral); ``cumulative_loss_pct``: the pool's realized
+  losses over the projection, percent of its starting balance.
 
 A yield or margin that no rate in the search bracket produces (no cash flow, or a price the
 flows cannot reach, like P's 100 dollars against its penalties) is NaN here and "not
@@ -52,6 +54,23 @@ METRIC_COLUMNS = (
 )
 
 
+POOL_GONE = 0.005
+"""A pool below half a cent is gone: what a class is still owed then is lost."""
+
+
+def principal_losses(
+    writedown: F64Array, ending_balance: F64Array, pool_end: F64Array
+) -> F64Array:
+    """Principal lost by each class of each path (n_paths, n_tranches), dollars.
+
+    The write-downs, plus the balance still owed at the end when the pool is gone (a
+    projection cut short, with collateral left, loses nothing more).
+    """
+    is_gone = (pool_end <= POOL_GONE)[:, np.newaxis]
+    lost: F64Array = writedown + np.where(is_gone, ending_balance, 0.0)
+    return lost
+
+
 def measured_classes(deal: Deal) -> tuple[int, ...]:
     """Tranche indices measured: bond classes with a balance (not notionals, residuals)."""
     return tuple(i for i, t in enumerate(deal.tranches) if t.kind == "bond" and t.balance > 0.0)
@@ -68,7 +87,7 @@ def class_metrics(
     classes: Sequence[int],
     principal: F64Array,
     cash: F64Array,
-    writedown: F64Array,
+    principal_loss: F64Array,
     index_rate: F64Array,
     collateral_loss: F64Array,
     price: float,
@@ -96,9 +115,21 @@ def class_metrics(
         if deal.tranches[tranche].margin is not None:
             margin = discount_margins(flows, fractions, index_rate, dirty)
             metrics["discount_margin"][:, column] = margin * 10_000.0
-        metrics["writedown"][:, column] = writedown[:, tranche]
+        metrics["writedown"][:, column] = principal_loss[:, tranche]
         metrics["cumulative_loss_pct"][:, column] = collateral_loss / pool * 100.0
     return metrics
+
+
+def result_principal_losses(result: Result) -> F64Array:
+    """``principal_losses`` of one run, (n_tranches,)."""
+    pool_end = 0.0 if result.payments.call_proceeds.sum() > 0.0 else result.pool_balance[-1]
+    losses = principal_losses(
+        result.writedown.sum(axis=0)[np.newaxis, :],
+        result.payments.balance[-1][np.newaxis, :],
+        np.array([pool_end]),
+    )
+    one: F64Array = losses[0]
+    return one
 
 
 def total_loss(result: Result) -> float:
@@ -128,7 +159,7 @@ def result_metrics(
         measured_classes(deal),
         principal,
         cash,
-        result.writedown.sum(axis=0)[np.newaxis, :],
+        result_principal_losses(result)[np.newaxis, :],
         compiled.index_rate[np.newaxis, :],
         np.array([total_loss(result)]),
         price,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,14 +15,20 @@ from waterfall.analytics.roots import last_within
 from waterfall.compile import compile_deal
 from waterfall.deal.model import Deal
 from waterfall.engine import Result, run
-from waterfall.measures import flow_times, total_loss
+from waterfall.measures import (
+    flow_times,
+    measured_classes,
+    result_metrics,
+    result_principal_losses,
+    total_loss,
+)
 from waterfall.scenario.model import Curve, Scenario
 
 BREAKEVEN_TOLERANCE = 0.01
 """Breakeven CDRs are found to 0.01 CDR (percent a year), and reported on that grid."""
 
 MAX_CDR = 100.0
-"""The search runs from 0 to this CDR; a class not written down at 100 CDR shows None."""
+"""The search runs from 0 to this CDR; a class whole even at 100 CDR shows 100 and a note."""
 
 WRITEDOWN_ALLOWANCE = 0.005
 """A write-down under half a cent is no write-down (the trustee pays in cents)."""
@@ -37,42 +44,30 @@ class Breakeven:
     wal_years: float | None  # the class's WAL at the breakeven CDR
     cumulative_loss_pct: float  # pool losses at the breakeven CDR, % of the start
     cumulative_defaults_pct: float  # defaults (seeded pipeline included), % of the start
-    writedown: float  # dollars at the breakeven CDR (0 to the cent)
+    writedown: float  # principal loss at the breakeven CDR, dollars (0 to the cent)
     note: str = ""
 
 
-def writedown_of(deal: Deal, scenario: Scenario, class_name: str) -> float:
-    """Total principal written down on ``class_name`` over the projection, dollars."""
+def principal_loss_of(deal: Deal, scenario: Scenario, class_name: str) -> float:
+    """Principal ``class_name`` loses over the projection (``measures.principal_losses``)."""
     result = run(deal, scenario)
-    return float(result.writedown[:, result.index(class_name)].sum())
+    return float(result_principal_losses(result)[result.index(class_name)])
 
 
 def breakeven(deal: Deal, base: Scenario, class_name: str) -> Breakeven:
     """Search constant CDRs 0..MAX_CDR for the last one leaving ``class_name`` whole.
 
-    Everything but the default rate comes from ``base``; the search is
-    ``analytics.roots.last_within`` on the class's write-down, to BREAKEVEN_TOLERANCE.
+    Whole means no principal loss: nothing written down, and nothing still owed when the
+    pool is gone (how a senior class that is never written down loses). Everything but
+    the default rate comes from ``base``; the search is ``analytics.roots.last_within`` on
+    the class's loss, to BREAKEVEN_TOLERANCE.
     """
 
     def at(cdr: float) -> Scenario:
         return dataclasses.replace(base, default=Curve("cdr", cdr))
 
-    if not any(
-        class_name in step.targets for step in deal.waterfall if step.action == "write_down"
-    ):
-        result = run(deal, at(MAX_CDR))
-        return Breakeven(
-            class_name,
-            MAX_CDR,
-            True,
-            None,
-            _pct(total_loss(result), result),
-            _pct(_defaults(deal, result), result),
-            0.0,
-            "no write_down step names this class: the deal never writes it down",
-        )
     cdr = last_within(
-        lambda c: writedown_of(deal, at(c), class_name),
+        lambda c: principal_loss_of(deal, at(c), class_name),
         0.0,
         MAX_CDR,
         BREAKEVEN_TOLERANCE,
@@ -80,15 +75,22 @@ def breakeven(deal: Deal, base: Scenario, class_name: str) -> Breakeven:
     )
     scenario = at(cdr if cdr is not None else 0.0)
     result = run(deal, scenario)
+    column = [deal.tranches[i].name for i in measured_classes(deal)].index(class_name)
+    wal = float(result_metrics(deal, scenario, result)["wal_years"][column])
+    note = ""
+    if cdr is None:
+        note = "loses principal even with no new defaults"
+    elif cdr == MAX_CDR:
+        note = f"no principal loss even at {MAX_CDR:g} CDR"
     return Breakeven(
         class_name=class_name,
         breakeven_cdr=cdr,
         is_above_search=cdr == MAX_CDR,
-        wal_years=result.wal_years(class_name),
+        wal_years=None if math.isnan(wal) else wal,
         cumulative_loss_pct=_pct(total_loss(result), result),
         cumulative_defaults_pct=_pct(_defaults(deal, result), result),
-        writedown=float(result.writedown[:, result.index(class_name)].sum()),
-        note="" if cdr is not None else "written down even with no new defaults",
+        writedown=round(float(result_principal_losses(result)[result.index(class_name)]), 2),
+        note=note,
     )
 
 
@@ -102,12 +104,9 @@ def _defaults(deal: Deal, result: Result) -> float:
     return float(result.collateral["new_defaults"].sum()) + seeded
 
 
-def written_down_classes(deal: Deal) -> tuple[str, ...]:
-    """Classes some write_down step names, in deal order."""
-    named = {
-        name for step in deal.waterfall if step.action == "write_down" for name in step.targets
-    }
-    return tuple(t.name for t in deal.tranches if t.name in named)
+def loss_classes(deal: Deal) -> tuple[str, ...]:
+    """Classes that can lose principal: bonds with a balance, in deal order."""
+    return tuple(deal.tranches[i].name for i in measured_classes(deal))
 
 
 @dataclass(frozen=True)
@@ -149,8 +148,11 @@ def price_table(
             path = np.repeat(compiled.index_rate[np.newaxis, : result.n_months], n_prices, axis=0)
             fractions = compiled.calendar.act_360_fraction[: result.n_months]
             table["dm"][:, column] = discount_margins(rows, fractions, path, dirty) * 10_000.0
-        wal[column] = result.wal_years(class_name)
-        first[column], last[column] = result.principal_window(class_name)
+        measured = result_metrics(deal, scenario, result)
+        position = [deal.tranches[i].name for i in measured_classes(deal)].index(class_name)
+        wal[column] = measured["wal_years"][position]
+        first[column] = measured["first_principal_month"][position]
+        last[column] = measured["last_principal_month"][position]
     return PriceTable(
         class_name,
         tuple(prices),

@@ -25,6 +25,7 @@ CLASS_KEYS = {
     "principal",
     "interest",
     "writedown",
+    "principal_loss",
     "wal_years",
     "first_principal_month",
     "last_principal_month",

@@ -52,3 +52,16 @@ def test_each_format_prints_what_it_says(
     else:
         with pytest.raises(json.JSONDecodeError):
             json.loads(text)
+
+
+def test_json_never_carries_nan(capsys: pytest.CaptureFixture[str]) -> None:
+    # at 100 CDR M-1 is written off: no WAL, no yield, no margin; JSON says null, not NaN
+    argv = ["price-table", DEAL, "--class", "M-1", "--prices", "100", "--columns", "cdr=0,100",
+            "--months", "60", "--format", "json"]  # fmt: skip
+    assert main(argv) == 0
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} in JSON output")
+
+    document = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert document["wal_years"][1] is None

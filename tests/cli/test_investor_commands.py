@@ -17,7 +17,8 @@ from waterfall.compile import compile_deal
 from waterfall.engine import run
 from waterfall.measures import flow_times
 from waterfall.scenario import Curve, load_scenario
-from waterfall.sensitivity import writedown_of
+from waterfall.scenario.model import Scenario
+from waterfall.sensitivity import principal_loss_of
 
 ROOT = Path(__file__).parents[2]
 DEAL_PATH = str(ROOT / "deals" / "2002-HE1.yaml")
@@ -31,21 +32,26 @@ def json_of(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.skipif(not IS_COMPILED, reason="60 full-length runs; the next test covers it")
-def test_breakevens_order_b_m2_m1_and_sit_on_the_edge_of_a_writedown(
+def loss_at(cdr: float, name: str, base: Scenario = BASE) -> float:
+    return principal_loss_of(DEAL, dataclasses.replace(base, default=Curve("cdr", cdr)), name)
+
+
+@pytest.mark.skipif(not IS_COMPILED, reason="100 full-length runs; the next tests cover it")
+def test_breakevens_rise_with_seniority_and_sit_on_the_edge_of_a_loss(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = json_of(capsys, "breakeven", DEAL_PATH, "--all", "--format", "json")
     found = {r["class"]: r for r in out["results"]}
-    assert list(found) == ["M-1", "M-2", "B"]
+    assert list(found) == ["A-1", "A-2", "M-1", "M-2", "B", "P"]
     assert found["B"]["breakeven_cdr"] < found["M-2"]["breakeven_cdr"]
     assert found["M-2"]["breakeven_cdr"] < found["M-1"]["breakeven_cdr"]
+    assert found["M-1"]["breakeven_cdr"] < found["A-1"]["breakeven_cdr"]
     for name, row in found.items():
         cdr = row["breakeven_cdr"]
-        at = dataclasses.replace(BASE, default=Curve("cdr", cdr))
-        above = dataclasses.replace(BASE, default=Curve("cdr", cdr + 0.1))
-        assert writedown_of(DEAL, at, name) < 0.005, name
-        assert writedown_of(DEAL, above, name) > 0.005, name
+        # whole at the breakeven, a loss one grid step (0.01 CDR) above it
+        assert loss_at(cdr, name) < 0.005, name
+        assert loss_at(cdr + 0.01, name) > 0.005, name
+        assert loss_at(cdr + 0.1, name) > 0.005, name
         assert 0 < row["cumulative_loss_pct"] < 100
         assert row["wal_years"] > 0
 
@@ -59,19 +65,37 @@ def test_a_breakeven_on_a_short_projection_is_on_the_edge_too(
     assert out["assumptions"]["tolerance_cdr"] == 0.01
     short = dataclasses.replace(BASE, months=120)
     cdr = row["breakeven_cdr"]
-    assert writedown_of(DEAL, dataclasses.replace(short, default=Curve("cdr", cdr)), "B") == 0
-    above = dataclasses.replace(short, default=Curve("cdr", cdr + 0.01))
-    assert writedown_of(DEAL, above, "B") > 0
+    assert loss_at(cdr, "B", short) == 0
+    assert loss_at(cdr + 0.01, "B", short) > 0
 
 
-def test_a_class_the_deal_never_writes_down_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    out = json_of(capsys, "breakeven", DEAL_PATH, "--class", "A-1", "--months", "24",
+def test_a_steep_loss_curve_still_puts_the_breakeven_on_its_edge(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # at 50 CPR and 60% severity M-2's loss jumps from 0 to tens of thousands in 0.01 CDR
+    out = json_of(capsys, "breakeven", DEAL_PATH, "--class", "M-2", "--cpr", "50",
+                  "--severity", "60", "--months", "120", "--format", "json")  # fmt: skip
+    cdr = out["results"][0]["breakeven_cdr"]
+    stress = dataclasses.replace(
+        BASE, prepayment=Curve("cpr", 50.0), severity=Curve("severity", 60.0), months=120
+    )
+    assert loss_at(cdr, "M-2", stress) < 0.005
+    assert loss_at(cdr + 0.01, "M-2", stress) > 0.005
+
+
+def test_a_senior_loses_when_the_pool_runs_out_and_it_counts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # seniors are never written down in this deal; at 10 CPR, 20 CDR, 60% severity the pool
+    # is gone with A-1 still owed: principal paid + loss = the starting balance
+    out = json_of(capsys, "run", DEAL_PATH, "--cpr", "10", "--cdr", "20", "--severity", "60",
                   "--format", "json")  # fmt: skip
-    (row,) = out["results"]
-    assert row["breakeven_cdr"] == 100.0
-    assert "never writes it down" in row["note"]
-    assert main(["breakeven", DEAL_PATH, "--class", "Z-9"]) == 2
-    assert "--class Z-9: no such class" in capsys.readouterr().err
+    a1 = next(c for c in out["classes"] if c["name"] == "A-1")
+    assert a1["writedown"] == 0.0
+    assert a1["principal_loss"] > 1_000_000
+    assert a1["principal"] + a1["principal_loss"] == pytest.approx(124_074_387.46, abs=0.01)
+    assert main(["breakeven", DEAL_PATH, "--class", "A-IO"]) == 2
+    assert "--class A-IO: not a class with principal to lose" in capsys.readouterr().err
 
 
 def test_price_table_margins_reprice_to_the_row_price(capsys: pytest.CaptureFixture[str]) -> None:

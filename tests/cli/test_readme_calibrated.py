@@ -44,7 +44,28 @@ def test_readme_shows_the_december_projection_beside_the_november_statement() ->
     assert rows["pool ending balance"] == pytest.approx(
         [float(statement.principal.ending_balance), result.pool_balance[1]], abs=0.005
     )
-    assert rows["realized losses"][1] == pytest.approx(collateral["principal_loss"][0], abs=0.005)
-    assert rows["prepayments and curtailments"][1] == pytest.approx(
-        collateral["voluntary_prepayments"][0], abs=0.005
+    december = {
+        "scheduled principal (advanced)": collateral["expected_amortization"][0],
+        "prepayments and curtailments": collateral["voluntary_prepayments"][0],
+        "net liquidation proceeds": collateral["principal_recovery"][0],
+        "realized losses": collateral["principal_loss"][0],
+    }
+    for name, value in december.items():
+        assert rows[name][1] == pytest.approx(value, abs=0.005), name
+
+
+def test_readme_pool_rows_add_up_to_the_ending_balance() -> None:
+    rows = readme_rows()
+    outflows = (
+        "scheduled principal (advanced)",
+        "prepayments and curtailments",
+        "net liquidation proceeds",
+        "realized losses",
     )
+    november, december = (
+        rows["pool beginning balance"][k] - sum(rows[name][k] for name in outflows) for k in (0, 1)
+    )
+    # December: to the rounding of the four printed rows
+    assert december == pytest.approx(rows["pool ending balance"][1], abs=0.025)
+    # November: the statement's own 0.26 (DEAL_NOTES: ending balance above its roll-forward)
+    assert rows["pool ending balance"][0] - november == pytest.approx(0.26, abs=1e-6)

@@ -61,12 +61,17 @@ def assert_interest_is_paid_in_order(result: Result) -> None:
     ]
     names = result.tranche_names
     p = result.payments
+    capped = [i for i, t in enumerate(result.deal.tranches) if t.is_capped]
     for month in range(result.n_months):
+        # capped interest is rounded half up class by class, so when the cap binds the
+        # capped classes may together be owed up to half a cent each more than it leaves
+        binding = sum(1 for i in capped if p.coupon[month, i] == p.available_funds_cap[month])
+        tolerance = CENT + 0.005 * binding
         short = [
             name
             for name in rank
             if p.interest[month, names.index(name)]
-            < p.interest_due[month, names.index(name)] - CENT
+            < p.interest_due[month, names.index(name)] - tolerance
         ]
         if not short:
             continue

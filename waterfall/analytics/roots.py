@@ -24,8 +24,9 @@ def last_within(
     Notes
     -----
     ``scipy.optimize.brentq`` finds where ``quantity - allowance`` crosses zero to a tenth
-    of ``tolerance``; the result is then moved down onto the grid and checked, stepping
-    down while ``quantity`` is above the allowance (a flat stretch can fool the root).
+    of ``tolerance``; the result is then moved down onto the grid and checked both ways:
+    down while ``quantity`` is above the allowance, up while the next grid point is still
+    within it. So ``quantity(x) <= allowance < quantity(x + tolerance)``.
     """
     if quantity(high) <= allowance:
         return high
@@ -35,4 +36,6 @@ def last_within(
     x = low + math.floor((crossing - low) / tolerance) * tolerance
     while x > low and quantity(x) > allowance:
         x -= tolerance
+    while x + tolerance <= high and quantity(x + tolerance) <= allowance:
+        x += tolerance  # the root can sit a grid step low when the rise is steep
     return round(x, 10)

@@ -36,7 +36,7 @@ from waterfall.kernels.grid import (
     run_scenarios,
 )
 from waterfall.kernels.payments import PaymentsOut, Workspace
-from waterfall.measures import METRIC_COLUMNS, class_metrics
+from waterfall.measures import METRIC_COLUMNS, class_metrics, principal_losses
 from waterfall.scenario.model import Curve, Scenario
 
 BLOCK_SIZE = 1024
@@ -105,6 +105,8 @@ class GridResult:
                         row[metric] = None
                     elif metric.endswith("_month"):
                         row[metric] = int(value)
+                    elif metric == "writedown":
+                        row[metric] = round(value, 2) + 0.0  # dollars, to the cent
                     else:
                         row[metric] = value
                 out.append(row)
@@ -194,6 +196,8 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
         principal=np.zeros((n, n_months, n_tranches)),
         cash=np.zeros((n, n_months, n_tranches)),
         writedown=np.zeros((n, n_tranches)),
+        ending_balance=np.zeros((n, n_tranches)),
+        pool_end=np.zeros(n),
         collateral_loss=np.zeros(n),
         collateral_defaults=np.zeros(n),
         months_run=np.zeros(n, dtype=np.int64),
@@ -254,7 +258,7 @@ def run_grid(
                 prep.classes,
                 out.principal,
                 out.cash,
-                out.writedown,
+                principal_losses(out.writedown, out.ending_balance, out.pool_end),
                 index_rate,
                 out.collateral_loss,
                 price,

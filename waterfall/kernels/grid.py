@@ -134,6 +134,8 @@ class GridOut(NamedTuple):
     principal: F64Array  # (n_scenarios, n_months, n_tranches) principal paid
     cash: F64Array  # (n_scenarios, n_months, n_tranches) every non-principal payment
     writedown: F64Array  # (n_scenarios, n_tranches) total write-down
+    ending_balance: F64Array  # (n_scenarios, n_tranches) balance after the last month run
+    pool_end: F64Array  # (n_scenarios,) pool balance after the last month run
     collateral_loss: F64Array  # (n_scenarios,) realized losses, dollars
     collateral_defaults: F64Array  # (n_scenarios,) new defaults, dollars (seed excluded)
     months_run: I64Array  # (n_scenarios,) fewer than n_months when the call is exercised
@@ -271,6 +273,10 @@ def _run_one(
     _zero(pay)
     ran = apply_waterfall(program, tranches, fees, months, terms, _work_slab(tw, slab), pay)
     _store(scenario, ran, col, pay, out)
+    pool_end = 0.0
+    for group in range(months.group_balance.shape[1]):
+        pool_end += months.group_balance[ran, group]
+    out.pool_end[scenario] = pool_end if pay.call_proceeds[ran - 1] == 0.0 else 0.0
 
 
 @kernel
@@ -301,6 +307,7 @@ def _store(scenario: int, ran: int, col: CollateralOut, pay: PaymentsOut, out: G
             )
             written += pay.writedown[month, tranche]
         out.writedown[scenario, tranche] = written
+        out.ending_balance[scenario, tranche] = pay.balance[ran - 1, tranche]
 
 
 @parallel_kernel

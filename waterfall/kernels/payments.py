@@ -168,12 +168,6 @@ def cents(amount: float) -> float:
 
 
 @kernel
-def cents_down(amount: float) -> float:
-    """Round a non-negative amount down to the cent (a float a hair under a cent is one)."""
-    return math.floor(amount * 100.0 + TIE_CENTS) / 100.0
-
-
-@kernel
 def apply_waterfall(
     program: WaterfallProgram,
     tranches: TrancheArrays,
@@ -297,9 +291,10 @@ def _accrue(
             full = cents(work.balance[tranche] * rate * fraction)
             out.coupon[month, tranche] = cap
             rate = cap
-            # capped interest rounds down, so the capped classes together never owe more
-            # than the room the cap was set from (rounding up left a sub-cent shortfall)
-            capped = cents_down(work.balance[tranche] * cap * fraction)
+            # each class's capped interest is rounded to the cent like any other, as a
+            # trustee pays it; together they may owe up to half a cent a class more than
+            # the room the cap was set from, and that much may go unpaid
+            capped = cents(work.balance[tranche] * cap * fraction)
             work.carryforward[tranche] += full - capped
             work.due_current[tranche] = capped
         else:

@@ -43,7 +43,7 @@ def breakeven_text(
 ) -> str:
     """The breakeven table with its assumptions, as the standard asks them stated."""
     lines = [
-        f"{deal_name}: breakeven constant CDR (the highest with no principal write-down), to "
+        f"{deal_name}: breakeven constant CDR (the highest with no principal loss), to "
         f"{assumptions['tolerance_cdr']} CDR",
         ", ".join(str(v) for k, v in assumptions.items() if k != "tolerance_cdr"),
         "",
@@ -80,7 +80,7 @@ def price_table_json(table: PriceTable, columns: Sequence[dict[str, Any]]) -> di
         "yield_pct": _listed(table.yield_pct),
         "discount_margin_bp": _listed(table.discount_margin_bp),
         "modified_duration": _listed(table.modified_duration),
-        "wal_years": table.wal_years.tolist(),
+        "wal_years": [None if math.isnan(w) else float(w) for w in table.wal_years],
         "principal_window": [list(w) for w in _windows(table)],
     }
 
@@ -94,7 +94,7 @@ def _measure(table: PriceTable) -> tuple[np.ndarray, str, int]:
 def _column_rows(table: PriceTable) -> dict[str, list[str]]:
     middle = len(table.prices) // 2
     return {
-        "WAL (years)": [f"{w:.2f}" for w in table.wal_years],
+        "WAL (years)": ["-" if math.isnan(w) else f"{w:.2f}" for w in table.wal_years],
         f"mod duration @ {table.prices[middle]:g}": [
             "-" if math.isnan(d) else f"{d:.2f}" for d in table.modified_duration[middle]
         ],

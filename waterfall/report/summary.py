@@ -7,6 +7,7 @@ from typing import Any
 from waterfall._types import F64Array
 from waterfall.engine import COLLATERAL_COLUMNS, Result
 from waterfall.kernels.collateral import CollateralOut
+from waterfall.measures import result_principal_losses
 from waterfall.scenario.model import Scenario
 
 
@@ -36,6 +37,8 @@ def result_summary(result: Result) -> dict[str, Any]:
     """The ``waterfall run --format json`` document."""
     deal = result.deal
     classes = []
+    losses = result_principal_losses(result)
+    is_bond = [t.kind == "bond" for t in deal.tranches]
     for index, name in enumerate(result.tranche_names):
         first, last = result.principal_window(name)
         classes.append(
@@ -45,6 +48,8 @@ def result_summary(result: Result) -> dict[str, Any]:
                 "principal": round(float(result.principal[:, index].sum()), 2),
                 "interest": round(float(result.interest[:, index].sum()), 2),
                 "writedown": round(float(result.writedown[:, index].sum()), 2),
+                # written down, plus still owed when the pool is gone (measures.py)
+                "principal_loss": round(float(losses[index]), 2) if is_bond[index] else 0.0,
                 "wal_years": round(result.wal_years(name), 4),
                 "first_principal_month": first,
                 "last_principal_month": last,

@@ -12,6 +12,7 @@ CLASS_COLUMNS = (
     "principal",
     "interest",
     "writedown",
+    "principal_loss",
     "wal_years",
     "first_principal_month",
     "last_principal_month",
@@ -29,7 +30,7 @@ def run_table(summary: dict[str, Any]) -> str:
         f"trigger {a['trigger']}, {summary['months']} months",
         "",
         f"{'class':<6} {'beginning':>16} {'principal':>16} {'interest':>16} "
-        f"{'writedown':>14} {'WAL':>6} {'window':>9}",
+        f"{'writedown':>14} {'loss':>14} {'WAL':>6} {'window':>9}",
     ]
     for c in summary["classes"]:
         window = (
@@ -39,7 +40,8 @@ def run_table(summary: dict[str, Any]) -> str:
         )
         lines.append(
             f"{c['name']:<6} {c['beginning_balance']:>16,.2f} {c['principal']:>16,.2f} "
-            f"{c['interest']:>16,.2f} {c['writedown']:>14,.2f} {c['wal_years']:>6.2f} "
+            f"{c['interest']:>16,.2f} {c['writedown']:>14,.2f} {c['principal_loss']:>14,.2f} "
+            f"{c['wal_years']:>6.2f} "
             f"{window:>9}"
         )
     col = summary["collateral"]
