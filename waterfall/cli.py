@@ -458,10 +458,11 @@ def _price_table(args: argparse.Namespace) -> int:
     deal = load_deal(args.deal)
     base = scenario_from_flags(args, _base_scenario(args, deal))
     problems = []
-    if args.class_name not in deal.tranche_names:
+    priced = [t.name for t in deal.tranches if t.kind != "residual" and t.balance > 0.0]
+    if args.class_name not in priced:
         problems.append(
-            f"--class {args.class_name}: no such class; the deal has "
-            + ", ".join(deal.tranche_names)
+            f"--class {args.class_name}: not a class with a face or notional to price; "
+            "choose one of " + ", ".join(priced)
         )
     try:
         prices = [float(p) for p in args.prices.split(",")]
@@ -486,8 +487,10 @@ def _price_table(args: argparse.Namespace) -> int:
         fixed = ", ".join(
             f"{name} {value}" for name, value in describe(deal, base).items() if name != axis
         )
+        tranche = deal.tranches[deal.tranche_names.index(table.class_name)]
+        face = "notional" if tranche.kind == "notional" else "current face"
         heading = (
-            f"{deal.name}: class {table.class_name} by price per 100 of current face, "
+            f"{deal.name}: class {table.class_name} by price per 100 of {face}, "
             f"settling {deal.as_of}; {fixed}"
         )
         sys.stdout.write(price_table_text(table, labels, heading))

@@ -10,7 +10,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from waterfall._types import F64Array
-from waterfall.analytics.batch import discount_margins, modified_durations, yields
+from waterfall.analytics.batch import (
+    discount_margins,
+    modified_durations,
+    principal_windows,
+    wals,
+    yields,
+)
 from waterfall.analytics.roots import last_within
 from waterfall.compile import compile_deal
 from waterfall.deal.model import Deal
@@ -128,7 +134,11 @@ class PriceTable:
 def price_table(
     deal: Deal, class_name: str, prices: Sequence[float], scenarios: Sequence[Scenario]
 ) -> PriceTable:
-    """Run each scenario once and price the class's cash flows at every price."""
+    """Run each scenario once and price the class's cash flows at every price.
+
+    Prices are per 100 of the class's current balance, or of its notional for an
+    interest-only class (A-IO, BIO).
+    """
     index = deal.tranche_names.index(class_name)
     tranche = deal.tranches[index]
     n_prices, n_scenarios = len(prices), len(scenarios)
@@ -148,11 +158,11 @@ def price_table(
             path = np.repeat(compiled.index_rate[np.newaxis, : result.n_months], n_prices, axis=0)
             fractions = compiled.calendar.act_360_fraction[: result.n_months]
             table["dm"][:, column] = discount_margins(rows, fractions, path, dirty) * 10_000.0
-        measured = result_metrics(deal, scenario, result)
-        position = [deal.tranches[i].name for i in measured_classes(deal)].index(class_name)
-        wal[column] = measured["wal_years"][position]
-        first[column] = measured["first_principal_month"][position]
-        last[column] = measured["last_principal_month"][position]
+        # the measures every command uses (measures.class_metrics), for this one class
+        paid = np.ascontiguousarray(result.principal[np.newaxis, :, index])
+        wal[column] = wals(paid)[0]
+        window = principal_windows(paid)
+        first[column], last[column] = window[0][0], window[1][0]
     return PriceTable(
         class_name,
         tuple(prices),

@@ -149,3 +149,21 @@ def test_run_plot_draws_a_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["run", DEAL_PATH, "--months", "36", "--plot", str(picture)]) == 0
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     capsys.readouterr()
+
+
+def test_an_io_strip_prices_per_100_of_notional(capsys: pytest.CaptureFixture[str]) -> None:
+    out = json_of(capsys, "price-table", DEAL_PATH, "--class", "A-IO", "--prices", "9,10",
+                  "--columns", "cpr=20", "--months", "60", "--format", "json")  # fmt: skip
+    assert out["measure"] == "yield_pct"
+    scenario = dataclasses.replace(BASE, prepayment=Curve("cpr", 20.0), months=60)
+    result = run(DEAL, scenario)
+    k = DEAL.tranche_names.index("A-IO")
+    flows = result.principal[:, k] + result.interest[:, k]
+    times = flow_times(DEAL, compile_deal(DEAL, scenario))
+    for row, price in enumerate((9.0, 10.0)):
+        # 6.50% a year on 233,000,000 until July 2004, priced per 100 of that notional
+        bey = out["yield_pct"][row][0] / 100
+        assert price_from_yield(flows, times, bey) == pytest.approx(price / 100 * 233e6, rel=1e-9)
+    assert out["wal_years"] == [None]  # no principal
+    assert main(["price-table", DEAL_PATH, "--class", "X", "--prices", "1"]) == 2
+    assert "--class X: not a class with a face or notional" in capsys.readouterr().err
