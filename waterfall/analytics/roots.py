@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from scipy.optimize import brentq
-
 
 def last_within(
     quantity: Callable[[float], float],
@@ -32,6 +30,8 @@ def last_within(
         return high
     if quantity(low) > allowance:
         return None
+    from scipy.optimize import brentq  # 0.2 s to import: only the solvers load it
+
     crossing = brentq(lambda x: quantity(x) - allowance, low, high, xtol=tolerance / 10.0)
     x = low + math.floor((crossing - low) / tolerance) * tolerance
     while x > low and quantity(x) > allowance:

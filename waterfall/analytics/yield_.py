@@ -22,7 +22,6 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import brentq
 
 from waterfall._types import F64Array
 
@@ -201,6 +200,8 @@ def yield_from_price(cash_flows: ArrayLike, times_years: ArrayLike, price: float
             f"{float(price)!r}; these cash flows are worth {price_at_low!r} at {low:.0%} and "
             f"{price_at_high!r} at {high:.0%}"
         )
+    from scipy.optimize import brentq  # 0.2 s to import: only the solvers load it
+
     return float(brentq(excess, low, high, xtol=SOLVER_XTOL, maxiter=SOLVER_MAXITER))
 
 
@@ -519,6 +520,8 @@ def discount_margin(
             f"no discount margin between {low!r} and {high!r} gives price {float(price)!r}; these "
             f"cash flows are worth {price_at_low!r} and {price_at_high!r} at those margins"
         )
+    from scipy.optimize import brentq  # 0.2 s to import: only the solvers load it
+
     return float(brentq(excess, low, high, xtol=SOLVER_XTOL, maxiter=SOLVER_MAXITER))
 
 
