@@ -76,82 +76,83 @@ def project_collateral(
     Python under ``NUMBA_DISABLE_JIT=1``.
     """
     n_months, n_groups = out.performing_balance.shape
+    # The month body is written out here rather than called: a compiled call that takes
+    # NamedTuples of arrays pays two atomic reference counts per array, which were most of
+    # this kernel's time.
+    schedule = collateral.schedule
+    new_defaults = out.new_defaults
     for group in range(n_groups):
         performing = collateral.performing_balance[group]
+        rate = collateral.monthly_rate[group]
         foreclosure = 0.0
         for month in range(n_months):
             foreclosure += rates.seed_liquidation[month, group]
         for month in range(n_months):
-            performing, foreclosure = _project_month(
-                month, group, performing, foreclosure, collateral, rates, out
+            amortization_factor = 0.0  # a group past its last scheduled payment keeps nothing
+            if schedule[month, group] > 0.0:
+                amortization_factor = schedule[month + 1, group] / schedule[month, group]
+            defaults = performing * rates.mdr[month, group]
+            new_defaults[month, group] = defaults  # read back at once when the lag is 0
+            liquidated, loss = _liquidations(
+                month,
+                group,
+                rates.recovery_lag_months,
+                rates.is_advancing,
+                rates.seed_liquidation,
+                rates.severity,
+                schedule,
+                new_defaults,
             )
-
-
-@kernel
-def _project_month(
-    month: int,
-    group: int,
-    performing: float,
-    foreclosure: float,
-    collateral: CollateralArrays,
-    rates: CollateralRates,
-    out: CollateralOut,
-) -> tuple[float, float]:
-    """Apply the C.3 formulas for one month of one group; return (PERF(i), FCL(i))."""
-    schedule = collateral.schedule
-    amortization_factor = 0.0  # a group past its last scheduled payment keeps nothing
-    if schedule[month, group] > 0.0:
-        amortization_factor = schedule[month + 1, group] / schedule[month, group]
-    new_defaults = performing * rates.mdr[month, group]
-    out.new_defaults[month, group] = new_defaults  # read back at once when the lag is 0
-    liquidated, loss = _liquidations(month, group, rates, schedule, out)
-    expected_amortization = (performing + foreclosure - liquidated) * (1.0 - amortization_factor)
-    actual_amortization = (performing - new_defaults) * (1.0 - amortization_factor)
-    advanced_amortization = 0.0
-    if rates.is_advancing:
-        advanced_amortization = (new_defaults + foreclosure - liquidated) * (
-            1.0 - amortization_factor
-        )
-    prepayments = performing * amortization_factor * rates.smm[month, group]
-    room = performing - new_defaults - actual_amortization
-    prepayments = min(prepayments, max(room, 0.0))
-    rate = collateral.monthly_rate[group]
-    out.amortized_default_balance[month, group] = liquidated
-    out.principal_loss[month, group] = loss
-    out.principal_recovery[month, group] = max(liquidated - loss, 0.0)
-    out.expected_amortization[month, group] = expected_amortization
-    out.amortization_from_defaults[month, group] = advanced_amortization
-    out.actual_amortization[month, group] = actual_amortization
-    out.voluntary_prepayments[month, group] = prepayments
-    out.expected_interest[month, group] = (performing + foreclosure) * rate
-    out.interest_lost[month, group] = (new_defaults + foreclosure) * rate
-    out.actual_interest[month, group] = (performing - new_defaults) * rate
-    foreclosure = new_defaults + foreclosure - liquidated - advanced_amortization
-    performing = performing - new_defaults - prepayments - actual_amortization
-    out.foreclosure_balance[month, group] = foreclosure
-    out.performing_balance[month, group] = performing
-    return performing, foreclosure
+            kept = 1.0 - amortization_factor
+            expected_amortization = (performing + foreclosure - liquidated) * kept
+            actual_amortization = (performing - defaults) * kept
+            advanced_amortization = 0.0
+            if rates.is_advancing:
+                advanced_amortization = (defaults + foreclosure - liquidated) * kept
+            prepayments = performing * amortization_factor * rates.smm[month, group]
+            room = performing - defaults - actual_amortization
+            prepayments = min(prepayments, max(room, 0.0))
+            out.amortized_default_balance[month, group] = liquidated
+            out.principal_loss[month, group] = loss
+            out.principal_recovery[month, group] = max(liquidated - loss, 0.0)
+            out.expected_amortization[month, group] = expected_amortization
+            out.amortization_from_defaults[month, group] = advanced_amortization
+            out.actual_amortization[month, group] = actual_amortization
+            out.voluntary_prepayments[month, group] = prepayments
+            out.expected_interest[month, group] = (performing + foreclosure) * rate
+            out.interest_lost[month, group] = (defaults + foreclosure) * rate
+            out.actual_interest[month, group] = (performing - defaults) * rate
+            foreclosure = defaults + foreclosure - liquidated - advanced_amortization
+            performing = performing - defaults - prepayments - actual_amortization
+            out.foreclosure_balance[month, group] = foreclosure
+            out.performing_balance[month, group] = performing
 
 
 @kernel
 def _liquidations(
-    month: int, group: int, rates: CollateralRates, schedule: F64Array, out: CollateralOut
+    month: int,
+    group: int,
+    lag: int,
+    is_advancing: bool,
+    seed_liquidation: F64Array,
+    severity: F64Array,
+    schedule: F64Array,
+    new_defaults: F64Array,
 ) -> tuple[float, float]:
     """Return (ADB, loss) liquidated in ``month``: defaults of month - L plus seeded ones."""
-    lag = rates.recovery_lag_months
     liquidated = 0.0
     loss = 0.0
-    seed = rates.seed_liquidation[month, group]
+    seed = seed_liquidation[month, group]
     if seed > 0.0:
-        seed_balance = seed * schedule[month, group] if rates.is_advancing else seed
+        seed_balance = seed * schedule[month, group] if is_advancing else seed
         liquidated += seed_balance
-        loss += min(seed * rates.severity[month, group], seed_balance)
+        loss += min(seed * severity[month, group], seed_balance)
     default_month = month - lag
     if default_month >= 0:
-        defaulted = out.new_defaults[default_month, group]
+        defaulted = new_defaults[default_month, group]
         balance = defaulted
-        if rates.is_advancing and schedule[default_month, group] > 0.0:
+        if is_advancing and schedule[default_month, group] > 0.0:
             balance = defaulted * schedule[month, group] / schedule[default_month, group]
         liquidated += balance
-        loss += min(defaulted * rates.severity[default_month, group], balance)
+        loss += min(defaulted * severity[default_month, group], balance)
     return liquidated, loss
