@@ -110,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_flags(run_parser)
     run_parser.add_argument("--cashflows", help="write month-by-month cash flows to this CSV")
     run_parser.add_argument("--plot", help="also draw class balances and losses (PNG)")
+    run_parser.add_argument(
+        "--price",
+        type=float,
+        default=100.0,
+        help="price per 100 of each class's current face for yields and DMs (default 100)",
+    )
     pool_parser = commands.add_parser("pool", help="project one pool, no waterfall")
     pool_parser.add_argument("--balance", type=float, required=True, help="dollars")
     pool_parser.add_argument("--wac", type=float, required=True, help="note rate, percent")
@@ -301,8 +307,10 @@ def _run(args: argparse.Namespace) -> int:
         problem = _plot_problem(args.plot)
         if problem:
             raise UsageError(problem)
+    if not (math.isfinite(args.price) and 0.0 < args.price <= 1000.0):
+        raise UsageError(f"--price {args.price:g}: expected a price above 0 and at most 1000")
     result = run(deal, scenario)
-    summary = result_summary(result)
+    summary = result_summary(result, args.price)
     if args.plot:
         try:
             plot_run(result, args.plot)

@@ -167,3 +167,29 @@ def test_an_io_strip_prices_per_100_of_notional(capsys: pytest.CaptureFixture[st
     assert out["wal_years"] == [None]  # no principal
     assert main(["price-table", DEAL_PATH, "--class", "X", "--prices", "1"]) == 2
     assert "--class X: not a class with a face or notional" in capsys.readouterr().err
+
+
+def test_run_yields_reprice_to_the_price_given(capsys: pytest.CaptureFixture[str]) -> None:
+    out = json_of(capsys, "run", DEAL_PATH, "--cpr", "25", "--months", "90", "--price", "99.5",
+                  "--format", "json")  # fmt: skip
+    assert out["price"] == 99.5
+    scenario = dataclasses.replace(BASE, prepayment=Curve("cpr", 25.0), months=90)
+    compiled = compile_deal(DEAL, scenario)
+    result = run(DEAL, scenario)
+    for row in out["classes"]:
+        if row["yield"] is None:
+            assert row["name"] in ("A-IO", "P", "X", "R", "BIO")
+            continue
+        k = DEAL.tranche_names.index(row["name"])
+        flows = result.principal[:, k] + result.interest[:, k]
+        face = DEAL.tranches[k].balance
+        # independent check: the scalar SF-49 price of the reported yield is the price asked
+        price = price_from_yield(flows, flow_times(DEAL, compiled), row["yield"] / 100)
+        assert price == pytest.approx(99.5 / 100 * face, rel=1e-7), row["name"]
+        dm = row["discount_margin"] / 10_000
+        repriced = price_from_discount_margin(
+            flows, compiled.calendar.act_360_fraction, compiled.index_rate, dm
+        )
+        assert repriced == pytest.approx(99.5 / 100 * face, rel=1e-7), row["name"]
+    assert main(["run", DEAL_PATH, "--price", "0"]) == 2
+    assert "--price 0: expected a price above 0" in capsys.readouterr().err

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from waterfall._types import F64Array
 from waterfall.engine import COLLATERAL_COLUMNS, Result
 from waterfall.kernels.collateral import CollateralOut
-from waterfall.measures import result_principal_losses
+from waterfall.measures import measured_classes, result_metrics, result_principal_losses
 from waterfall.scenario.model import Scenario
 
 
@@ -33,14 +34,22 @@ def assumptions(scenario: Scenario, default_libor: float) -> dict[str, Any]:
     }
 
 
-def result_summary(result: Result) -> dict[str, Any]:
-    """The ``waterfall run --format json`` document."""
+def _number(value: float, digits: int) -> float | None:
+    return None if math.isnan(value) else round(float(value), digits)
+
+
+def result_summary(result: Result, price: float = 100.0) -> dict[str, Any]:
+    """The ``waterfall run --format json`` document; yields at ``price`` per 100 of face."""
     deal = result.deal
     classes = []
     losses = result_principal_losses(result)
     is_bond = [t.kind == "bond" for t in deal.tranches]
+    measured = [deal.tranches[i].name for i in measured_classes(deal)]
+    metrics = result_metrics(deal, result.scenario, result, price)
     for index, name in enumerate(result.tranche_names):
         first, last = result.principal_window(name)
+        column = measured.index(name) if name in measured else -1
+        nan = float("nan")
         classes.append(
             {
                 "name": name,
@@ -53,6 +62,14 @@ def result_summary(result: Result) -> dict[str, Any]:
                 "wal_years": round(result.wal_years(name), 4),
                 "first_principal_month": first,
                 "last_principal_month": last,
+                # measures.py: BEY percent and DM in bp at ``price``; null when not defined
+                "yield": _number(metrics["yield"][column] if column >= 0 else nan, 6),
+                "discount_margin": _number(
+                    metrics["discount_margin"][column] if column >= 0 else nan, 4
+                ),
+                "modified_duration": _number(
+                    metrics["modified_duration"][column] if column >= 0 else nan, 6
+                ),
                 "monthly": {
                     "balance": money(result.balance[:, index]),
                     "principal": money(result.principal[:, index]),
@@ -69,6 +86,7 @@ def result_summary(result: Result) -> dict[str, Any]:
         "assumptions": assumptions(result.scenario, deal.index_rate),
         "months": result.n_months,
         "dates": [day.isoformat() for day in result.dates],
+        "price": price,
         "classes": classes,
         "collateral": {
             "beginning_balance": round(start, 2),

@@ -19,18 +19,23 @@ CLASS_COLUMNS = (
 )
 
 
+def _optional(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
 def run_table(summary: dict[str, Any]) -> str:
     """The class table and pool lines of `waterfall run`."""
     a = summary["assumptions"]
     lines = [
-        f"{summary['deal']}  as of {summary['as_of']}  ({a['scenario']})",
+        f"{summary['deal']}  as of {summary['as_of']}  ({a['scenario']}); yields at "
+        f"{summary['price']:g} per 100 of current face",
         f"{a['prepayment']}, {a['default']}, {a['severity']}, "
         f"lag {a['recovery_lag_months']} months, "
         f"{'advancing' if a['advancing'] else 'no advancing'}, {a['libor']}, "
         f"trigger {a['trigger']}, {summary['months']} months",
         "",
         f"{'class':<6} {'beginning':>16} {'principal':>16} {'interest':>16} "
-        f"{'writedown':>14} {'loss':>14} {'WAL':>6} {'window':>9}",
+        f"{'writedown':>14} {'loss':>14} {'WAL':>6} {'window':>9} {'yield':>7} {'DM':>5}",
     ]
     for c in summary["classes"]:
         window = (
@@ -42,7 +47,8 @@ def run_table(summary: dict[str, Any]) -> str:
             f"{c['name']:<6} {c['beginning_balance']:>16,.2f} {c['principal']:>16,.2f} "
             f"{c['interest']:>16,.2f} {c['writedown']:>14,.2f} {c['principal_loss']:>14,.2f} "
             f"{c['wal_years']:>6.2f} "
-            f"{window:>9}"
+            f"{window:>9} {_optional(c['yield'], '.2f'):>7} "
+            f"{_optional(c['discount_margin'], '.0f'):>5}"
         )
     col = summary["collateral"]
     lines += [
