@@ -7,6 +7,7 @@ This is the only module that knows both the deal's names and dates and the kerne
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -82,15 +83,47 @@ class CompiledDeal:
         return len(self.calendar.dates)
 
 
-def distribution_date(year: int, month: int, day: int) -> date:
-    """Return the distribution date of a month: ``day``, or the next weekday.
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The ``n``-th ``weekday`` (Monday 0) of a month; ``n = -1`` is the last."""
+    if n > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
 
-    Assumed: weekends roll forward; bank holidays are not modelled (the statement does not
-    say which calendar the trustee uses).
+
+@functools.lru_cache(maxsize=256)
+def bank_holidays(year: int) -> frozenset[date]:
+    """The Federal Reserve's holidays of ``year``, when New York banks are closed.
+
+    A fixed-date holiday on a Sunday is kept the Monday after; on a Saturday it is not moved
+    (the Federal Reserve's rule). Juneteenth from 2021, Martin Luther King Jr. Day from 1986.
+    """
+    fixed = [(1, 1), (7, 4), (11, 11), (12, 25)] + ([(6, 19)] if year >= 2021 else [])
+    days = set()
+    for month, day in fixed:
+        holiday = date(year, month, day)
+        days.add(holiday + timedelta(days=1) if holiday.weekday() == 6 else holiday)
+    monday, thursday = 0, 3
+    floating = [(2, monday, 3), (5, monday, -1), (9, monday, 1), (10, monday, 2)]
+    floating += [(11, thursday, 4)] + ([(1, monday, 3)] if year >= 1986 else [])
+    for month, weekday, n in floating:
+        days.add(_nth_weekday(year, month, weekday, n))
+    return frozenset(days)
+
+
+def distribution_date(year: int, month: int, day: int) -> date:
+    """Return the distribution date of a month: ``day``, or the next business day.
+
+    Assumed (the statement does not name the calendar): a business day is a weekday that is
+    not a Federal Reserve holiday (``bank_holidays``), the usual New York banking-day
+    definition of a 2002 pooling and servicing agreement. For a 15th that can only be
+    Martin Luther King Jr. Day or Presidents' Day (a Monday the 15th of January or
+    February), as in January 2007 and February 2010.
     """
     day = min(day, calendar.monthrange(year, month)[1])
     result = date(year, month, day)
-    while result.weekday() >= 5:
+    while result.weekday() >= 5 or result in bank_holidays(result.year):
         result += timedelta(days=1)
     return result
 
