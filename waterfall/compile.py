@@ -224,6 +224,7 @@ def compile_collateral(
         performing_balance=np.array([g.balance - g.delinquent_balance for g in groups]),
         monthly_rate=np.array([(g.note_rate - servicing_fee) / 12.0 for g in groups]),
         schedule=np.ascontiguousarray(schedule),
+        pipeline_balance=np.array([g.delinquent_balance for g in groups], dtype=np.float64),
     )
 
 

@@ -13,7 +13,6 @@ from waterfall.deal.model import CollateralGroup, Deal
 from waterfall.kernels.collateral import (
     CollateralArrays,
     CollateralOut,
-    CollateralRates,
     project_collateral,
 )
 from waterfall.kernels.grid import fill_months
@@ -97,9 +96,10 @@ def project_pool(
     return out
 
 
-def start_balance(collateral: CollateralArrays, rates: CollateralRates) -> F64Array:
-    """Pool balance by group at the start: performing loans plus the seeded pipeline."""
-    start: F64Array = collateral.performing_balance + rates.seed_liquidation.sum(axis=0)
+def start_balance(collateral: CollateralArrays) -> F64Array:
+    """Pool balance by group at the start: performing loans plus the seeded pipeline (all
+    of it, whether or not the projection reaches its last liquidations)."""
+    start: F64Array = collateral.performing_balance + collateral.pipeline_balance
     return start
 
 
@@ -119,7 +119,7 @@ def _month_arrays(compiled: CompiledDeal, col: CollateralOut, is_advancing: bool
     )
     fill_months(
         col,
-        start_balance(compiled.collateral, compiled.rates),
+        start_balance(compiled.collateral),
         compiled.penalty_share,
         is_advancing,
         months,

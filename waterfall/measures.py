@@ -99,7 +99,7 @@ def class_metrics(
     n_paths = principal.shape[0]
     times = flow_times(deal, compiled)
     fractions = compiled.calendar.act_360_fraction
-    pool = float(start_balance(compiled.collateral, compiled.rates).sum())
+    pool = float(start_balance(compiled.collateral).sum())
     metrics = {name: np.full((n_paths, len(classes)), np.nan) for name in METRIC_COLUMNS}
     for column, tranche in enumerate(classes):
         paid = np.ascontiguousarray(principal[:, :, tranche])

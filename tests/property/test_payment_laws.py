@@ -197,3 +197,29 @@ def test_every_step_has_a_branch_in_the_interpreter() -> None:
     source = inspect.getsource(payments._run_program)
     for step in Step:
         assert f"Step.{step.name}" in source, step.name
+
+
+@given(
+    months=st.integers(1, 40),
+    lag=st.integers(0, 30),
+    cdr=st.floats(0.0, 20.0),
+    severity=st.floats(0.0, 80.0),
+)
+def test_a_shorter_projection_is_the_start_of_the_longer_one(
+    months: int, lag: int, cdr: float, severity: float
+) -> None:
+    # cutting the horizon must not change a month it keeps (the seeded pipeline included,
+    # even when its liquidations run past the horizon)
+    full = dataclasses.replace(
+        BASE,
+        prepayment=Curve("cpr", 20.0),
+        default=Curve("cdr", cdr),
+        severity=Curve("severity", severity),
+        recovery_lag_months=lag,
+        months=60,
+    )
+    long_run = run(HE1, full)
+    short_run = run(HE1, dataclasses.replace(full, months=months))
+    for name in ("principal", "interest", "writedown", "balance"):
+        assert np.array_equal(getattr(short_run, name), getattr(long_run, name)[:months]), name
+    assert np.array_equal(short_run.pool_balance, long_run.pool_balance[: months + 1])

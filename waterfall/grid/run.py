@@ -150,7 +150,7 @@ def _prepare(deal: Deal, base: Scenario, scenarios: Sequence[Scenario]) -> _Prep
         ),
         severity=np.stack([rates(severity=c).severity for c in keys["severity"]]),
         seed=np.stack([r.seed_liquidation for r in lag_rates]),
-        start_balance=np.stack([start_balance(compiled.collateral, r) for r in lag_rates]),
+        start_balance=np.stack([start_balance(compiled.collateral) for _ in lag_rates]),
         lag=np.array(list(keys["lag"]), dtype=np.int64),
         index_rate=np.stack(
             [
@@ -206,6 +206,7 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
     )
     shared = DealInputs(
         performing_balance=compiled.collateral.performing_balance,
+        pipeline_balance=compiled.collateral.pipeline_balance,
         monthly_rate=compiled.collateral.monthly_rate,
         schedule=compiled.collateral.schedule,
         act_360_fraction=compiled.calendar.act_360_fraction,

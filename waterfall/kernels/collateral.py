@@ -18,6 +18,7 @@ class CollateralArrays(NamedTuple):
     performing_balance: F64Array  # (n_groups,) dollars, loans paying at the start
     monthly_rate: F64Array  # (n_groups,) interest per month on the balance, decimal
     schedule: F64Array  # (n_months + 1, n_groups) 0%-prepay balance factor, 1.0 at row 0
+    pipeline_balance: F64Array  # (n_groups,) dollars already defaulted, liquidating (seeded)
 
 
 class CollateralRates(NamedTuple):
@@ -84,9 +85,8 @@ def project_collateral(
     for group in range(n_groups):
         performing = collateral.performing_balance[group]
         rate = collateral.monthly_rate[group]
-        foreclosure = 0.0
-        for month in range(n_months):
-            foreclosure += rates.seed_liquidation[month, group]
+        # the whole pipeline, even the part a short projection does not reach
+        foreclosure = collateral.pipeline_balance[group]
         for month in range(n_months):
             amortization_factor = 0.0  # a group past its last scheduled payment keeps nothing
             if schedule[month, group] > 0.0:

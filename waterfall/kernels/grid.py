@@ -108,6 +108,7 @@ class DealInputs(NamedTuple):
     """What every scenario shares: the month calendar and the starting collateral."""
 
     performing_balance: F64Array  # (n_groups,) dollars
+    pipeline_balance: F64Array  # (n_groups,) dollars, seeded liquidations
     monthly_rate: F64Array  # (n_groups,)
     schedule: F64Array  # (n_months + 1, n_groups)
     act_360_fraction: F64Array  # (n_months,)
@@ -252,7 +253,9 @@ def _run_one(
     )
     col = _collateral_slab(tc, slab)
     _zero(col)
-    collateral = CollateralArrays(shared.performing_balance, shared.monthly_rate, shared.schedule)
+    collateral = CollateralArrays(
+        shared.performing_balance, shared.monthly_rate, shared.schedule, shared.pipeline_balance
+    )
     project_collateral(collateral, rates, col)
     months = MonthArrays(
         tables.index_rate[rows.index_row[scenario]],
