@@ -363,8 +363,9 @@ def _pool(args: argparse.Namespace) -> int:
 
 def _reconcile(args: argparse.Namespace) -> int:
     deal = load_deal(args.deal)
-    statement = parse_statement(_read_text(args.statement), args.statement)
-    lines = reconcile(deal, statement)
+    text = _read_text(args.statement)
+    statement = parse_statement(text, args.statement)
+    lines = reconcile(deal, statement, text, args.statement)
     rows = [
         {
             "line": line.name,

@@ -95,3 +95,24 @@ def test_a_difference_that_is_not_the_named_one_stays_unexplained(
     }
     assert not lines[line].is_reconciled
     assert lines[line].explained == ""
+
+
+def test_a_statement_of_another_deal_or_an_empty_pool_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    two_class = ROOT / "deals" / "two-class.yaml"
+    assert main(["reconcile", str(two_class), str(STATEMENT)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"{STATEMENT}:76:1: SNR: the deal has this class; the statement's table not",
+        f"{STATEMENT}:76:1: SUB: the deal has this class; the statement's table not",
+    ]
+    empty = tmp_path / "empty-pool.txt"
+    empty.write_text(
+        STATEMENT.read_text().replace(
+            "Beg Bal                                                  822,179,071.35",
+            "Beg Bal                                                            0.00",
+        )
+    )
+    assert main(["reconcile", str(DEAL), str(empty)]) == 1
+    assert capsys.readouterr().err == f"{empty}:124:1: Beg Bal: expected > 0\n"

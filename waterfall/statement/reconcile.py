@@ -19,6 +19,7 @@ import numpy as np
 from waterfall.compile import Calendar, compile_deal, distribution_date
 from waterfall.deal.model import CollateralGroup, Deal
 from waterfall.engine import allocate_payments, allocate_workspace
+from waterfall.errors import Problem, StatementError
 from waterfall.kernels.payments import FeeArrays, MonthArrays, PaymentsOut, apply_waterfall
 from waterfall.scenario.model import BASE
 from waterfall.statement.read import ClassDistribution, Statement
@@ -65,8 +66,43 @@ def _previous_distribution(deal: Deal, statement: Statement) -> tuple[int, int]:
     return total // 12, total % 12 + 1
 
 
-def reconcile(deal: Deal, statement: Statement) -> list[Line]:
-    """Model the statement's period and return every compared line."""
+def check_statement_fits(
+    deal: Deal, statement: Statement, text: str = "", file: str = "<statement>"
+) -> None:
+    """Raise a located StatementError when the statement cannot be this deal's period.
+
+    Every class of the deal with a balance must be in the statement's table, and the pool
+    must have a beginning balance; ``text`` (the statement as read) locates the lines.
+    """
+    lines = text.replace("\r\n", "\n").split("\n")
+
+    def line_of(label: str) -> int:
+        return next((i + 1 for i, line in enumerate(lines) if line.startswith(label)), 0)
+
+    classes = {c.name for c in statement.classes}
+    table = line_of("DISTRIBUTION SUMMARY")
+    problems = [
+        Problem(file, table, 1, t.name, "the deal has this class; the statement's table not")
+        for t in deal.tranches
+        if t.kind != "residual" and t.name not in classes
+    ]
+    if statement.principal.beginning_balance <= 0:
+        problems.append(Problem(file, line_of("Beg Bal"), 1, "Beg Bal", "expected > 0"))
+    if problems:
+        raise StatementError(problems)
+
+
+def reconcile(
+    deal: Deal, statement: Statement, text: str = "", file: str = "<statement>"
+) -> list[Line]:
+    """Model the statement's period and return every compared line.
+
+    Raises
+    ------
+    StatementError
+        When the statement cannot be the deal's (``check_statement_fits``).
+    """
+    check_statement_fits(deal, statement, text, file)
     classes = {c.name: c for c in statement.classes}
     year, month = _previous_distribution(deal, statement)
     start = distribution_date(year, month, deal.distribution_day)
@@ -80,12 +116,16 @@ def reconcile(deal: Deal, statement: Statement) -> list[Line]:
     begin = _f(principal.beginning_balance)
     seniors = [t for t in tranches if t.group is not None]
     senior_total = sum(t.balance for t in seniors)
+    group_total = sum(g.balance for g in deal.groups)
+
+    def share(group: CollateralGroup) -> float:
+        # each senior is paid from its own group; with no grouped seniors, the deal's split
+        if senior_total > 0.0:
+            return sum(t.balance for t in seniors if t.group == group.name) / senior_total
+        return group.balance / group_total
+
     groups = tuple(
-        dataclasses.replace(
-            g,
-            balance=begin * sum(t.balance for t in seniors if t.group == g.name) / senior_total,
-            delinquent_balance=0.0,
-        )
+        dataclasses.replace(g, balance=begin * share(g), delinquent_balance=0.0)
         for g in deal.groups
     )
     period_deal = dataclasses.replace(deal, as_of=start, tranches=tranches, groups=groups)
