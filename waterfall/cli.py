@@ -55,6 +55,7 @@ from waterfall.statement.reconcile import reconcile
 
 EXIT_BAD_FILE = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
 
 
 class _Parser(argparse.ArgumentParser):
@@ -244,6 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in str(error).splitlines():
             sys.stderr.write(f"waterfall {args.command}: {line}\n")
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write(f"waterfall {args.command}: interrupted\n")
+        return EXIT_INTERRUPTED
 
 
 def _curve_value(text: str) -> float | str:
@@ -337,7 +341,7 @@ def _pool(args: argparse.Namespace) -> int:
         problems.append(f"--term {args.term}: expected 1 to 600 months")
     if not 0 <= args.age <= 600:
         problems.append(f"--age {args.age}: expected 0 to 600 months")
-    if not 0.0 <= args.servicing <= args.wac:
+    if 0.0 <= args.wac <= 50.0 and not 0.0 <= args.servicing <= args.wac:
         problems.append(f"--servicing {args.servicing:g}: expected 0 to the WAC, in percent")
     if problems:
         raise UsageError("\n".join(problems))
@@ -421,7 +425,13 @@ def _breakeven(args: argparse.Namespace) -> int:
         "advancing": "P&I advanced" if base.is_advancing else "no advancing",
         "libor": str(base.libor) if base.libor else f"libor {deal.index_rate * 100:g}",
         "trigger": f"trigger {base.trigger}",
-        "horizon": "to the clean-up call" if called else "to maturity (call not exercised)",
+        "horizon": (
+            f"{base.months} months only (a loss after them is not seen)"
+            if base.months
+            else "to the clean-up call"
+            if called
+            else "to maturity (call not exercised)"
+        ),
         "tolerance_cdr": BREAKEVEN_TOLERANCE,
     }
     if args.format == "json":
@@ -496,6 +506,9 @@ def _price_table(args: argparse.Namespace) -> int:
         fixed = ", ".join(
             f"{name} {value}" for name, value in describe(deal, base).items() if name != axis
         )
+        fixed += f", trigger {base.trigger}" + (f", {base.months} months" if base.months else "")
+        if base.is_call_exercised is not None:
+            fixed += ", call exercised" if base.is_call_exercised else ", call not exercised"
         tranche = deal.tranches[deal.tranche_names.index(table.class_name)]
         face = "notional" if tranche.kind == "notional" else "current face"
         heading = (
@@ -533,9 +546,11 @@ class _Progress:
 
 def _folder_problem(flag: str, path: str) -> str:
     """A one-line problem when ``path`` cannot be written as a new file, else ''."""
-    target = Path(path)
+    target = Path(os.path.realpath(path))
     if target.is_dir():
         return f"{flag} {path}: it is a directory"
+    if target.exists() and not target.is_file():
+        return f"{flag} {path}: it is not a regular file"
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         return f"{flag} {path}: no folder '{folder}'"
@@ -559,10 +574,17 @@ def _grid(args: argparse.Namespace) -> int:
         base = dataclasses.replace(base, is_advancing=spec.is_advancing)
     if args.trigger is not None:
         base = dataclasses.replace(base, trigger=args.trigger)
-    out_format = args.format or (
-        OUT_FORMATS.get(Path(args.out).suffix.lower(), "csv") if args.out else "table"
-    )
     problems = []
+    suffix_format = OUT_FORMATS.get(Path(args.out).suffix.lower()) if args.out else None
+    if args.out and suffix_format is None:
+        problems.append(
+            f"--out {args.out}: name it .csv, .json, .parquet or .txt (the suffix is the format)"
+        )
+    elif args.format and suffix_format and args.format != suffix_format:
+        problems.append(
+            f"--format {args.format}: --out {args.out} is a {suffix_format} file by its suffix"
+        )
+    out_format = args.format or suffix_format or "table"
     if out_format == "parquet" and not args.out:
         problems.append("--format parquet: give --out FILE.parquet (Parquet is not text)")
     if args.block_size < 1:
@@ -621,8 +643,7 @@ def _grid(args: argparse.Namespace) -> int:
 
 def write_parquet_atomically(result: GridResult, path: Path) -> None:
     """Write Parquet through a temporary file, so no half-written file is left."""
-    if path.is_dir():
-        raise UsageError(f"cannot write '{path}': it is a directory")
+    path = output_target(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         write_parquet(result, str(temporary))
@@ -676,6 +697,8 @@ def _calibrate(args: argparse.Namespace) -> int:
             sys.stdout.write(f"{f.name:<36} {f.formatted():>20}  {f.source}\n")
     if args.dry_run:
         return 0
+    if output_target(scenario_path) == output_target(Path(args.deal)):
+        raise UsageError(f"--scenario-out {scenario_path}: that is the deal file itself")
     deal_text = calibrated_deal_text(deal, _read_text(args.deal), calibration, scenario_path)
     scenario_text = observed_scenario_text(calibration, deal.name, args.lag)
     write_atomically(scenario_path, scenario_text)
@@ -710,6 +733,17 @@ def _validate(args: argparse.Namespace) -> int:
                 {"file": path, "ok": False, "problems": [str(p) for p in error.problems]}
             )
             continue
+        if deal.default_scenario:
+            try:
+                load_scenario(deal.default_scenario)
+            except InputFileError as error:
+                failed = True
+                for problem in error.problems:
+                    sys.stderr.write(f"{problem}\n")
+                report.append(
+                    {"file": path, "ok": False, "problems": [str(p) for p in error.problems]}
+                )
+                continue
         sources = {s: sum(1 for p in deal.provenance if p.source == s) for s in SOURCES}
         report.append(
             {
@@ -731,21 +765,38 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_BAD_FILE if failed else 0
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so no half-written file is left."""
-    if path.is_dir():
+def output_target(path: Path) -> Path:
+    """The file an output flag really writes: a symbolic link's target; refuses a folder or
+    anything that is not a regular file (a device, a pipe), with a one-line UsageError."""
+    target = Path(os.path.realpath(path))
+    if target.is_dir():
         raise UsageError(f"cannot write '{path}': it is a directory")
+    if target.exists() and not target.is_file():
+        raise UsageError(f"cannot write '{path}': it is not a regular file")
+    return target
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so no half-written file is left.
+
+    A link is followed (the link stays), and an existing file keeps its permissions.
+    """
+    target = output_target(path)
     temporary = ""
     try:
         with tempfile.NamedTemporaryFile(
-            "w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8"
+            "w", dir=target.parent, delete=False, suffix=".tmp", encoding="utf-8"
         ) as handle:
             temporary = handle.name
             handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # an ordinary new file, not the temp file's 0600
-        os.replace(temporary, path)
+        if target.exists():
+            mode = target.stat().st_mode & 0o777
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask  # an ordinary new file, not the temp file's 0600
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
     except OSError as error:
         if temporary:
             Path(temporary).unlink(missing_ok=True)

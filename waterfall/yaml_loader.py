@@ -134,6 +134,10 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
         raise InputFileError(
             [Problem(file, line, column, "", f"not valid YAML: {error.problem}")]
         ) from None
+    except RecursionError:
+        raise InputFileError(
+            [Problem(file, 1, 1, "", "not a deal or scenario: the YAML nests too deeply")]
+        ) from None
     finally:
         loader.dispose()
     return doc

@@ -20,7 +20,7 @@ CLASS_COLUMNS = (
 
 
 def _optional(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
+    return "-" if value is None else format(value, spec).replace("-0.00", "0.00")
 
 
 def run_table(summary: dict[str, Any]) -> str:

@@ -213,6 +213,29 @@ def calibrate(
     liquidated = _f(principal.net_liquidation_proceeds) + _f(principal.net_realized_losses)
     mdr = liquidated / begin
     severity = _f(principal.net_realized_losses) / liquidated if liquidated > 0 else 0.0
+    for label, printed in (
+        ("Prep", principal.prepayments),
+        ("Curt", principal.curtailments),
+        ("Net Liq Proceeds", principal.net_liquidation_proceeds),
+        ("Net Realized Losses", principal.net_realized_losses),
+    ):
+        if printed < 0:
+            problems.append(
+                Problem(file, lines.of(label), 1, label, f"{printed:,} is negative; calibrate "
+                        "derives rates from non-negative prepayments and liquidations")
+            )  # fmt: skip
+    if not 0.0 <= smm <= 1.0:
+        problems.append(
+            Problem(file, lines.of("Prep"), 1, "Prep", "prepayments and curtailments exceed "
+                    "the balance left after scheduled principal (Beg Bal - Sched Prin)")
+        )  # fmt: skip
+    if not 0.0 <= mdr <= 1.0:
+        problems.append(
+            Problem(file, lines.of("Net Liq Proceeds"), 1, "Net Liq Proceeds",
+                    "the liquidated balance (proceeds + losses) exceeds Beg Bal")
+        )  # fmt: skip
+    if problems:
+        raise StatementError(problems)
     perf_source = lines.cite("Beg Bal", "Sched Prin", "Prep", "Curt")
     loss_source = lines.cite("Beg Bal", "Net Liq Proceeds", "Net Realized Losses")
     figures += [
