@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -27,9 +28,9 @@ BASE = load_scenario(DEAL.default_scenario)
 IS_COMPILED = os.environ.get("NUMBA_DISABLE_JIT") != "1"
 
 
-def json_of(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+def json_of(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
     assert main(list(argv)) == 0
-    return json.loads(capsys.readouterr().out)
+    return cast("dict[str, Any]", json.loads(capsys.readouterr().out))
 
 
 def loss_at(cdr: float, name: str, base: Scenario = BASE) -> float:

@@ -44,13 +44,13 @@ def test_readme_shows_the_december_projection_beside_the_november_statement() ->
     assert rows["pool ending balance"] == pytest.approx(
         [float(statement.principal.ending_balance), result.pool_balance[1]], abs=0.005
     )
-    december = {
+    december_pool = {
         "scheduled principal (advanced)": collateral["expected_amortization"][0],
         "prepayments and curtailments": collateral["voluntary_prepayments"][0],
         "net liquidation proceeds": collateral["principal_recovery"][0],
         "realized losses": collateral["principal_loss"][0],
     }
-    for name, value in december.items():
+    for name, value in december_pool.items():
         assert rows[name][1] == pytest.approx(value, abs=0.005), name
 
 

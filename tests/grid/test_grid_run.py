@@ -63,11 +63,12 @@ def test_a_called_deal_and_a_failing_trigger_also_match_single_runs() -> None:
 @pytest.mark.skipif(not IS_COMPILED, reason="threads need the compiled kernel")
 def test_threads_and_blocks_do_not_change_a_single_bit() -> None:
     both = run_grid(DEAL, BASE, POINTS, block_size=5)
+    threads = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
         one = run_grid(DEAL, BASE, POINTS)
     finally:
-        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        numba.set_num_threads(threads)
     for metric in METRIC_COLUMNS:
         assert np.array_equal(both.metrics[metric], one.metrics[metric], equal_nan=True)
 

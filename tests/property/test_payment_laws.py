@@ -64,11 +64,9 @@ def assert_interest_is_paid_in_order(result: Result) -> None:
     capped = [i for i, t in enumerate(result.deal.tranches) if t.is_capped]
     for month in range(result.n_months):
         # capped interest is rounded half up class by class, so when the cap binds the
-        # capped classes may together be owed up to half a cent each more than it leaves,
-        # and those sub-cent shortfalls, carried, compete for the next month's room: up to
-        # two cents a capped class is rounding, not a breach of the order
+        # capped classes may together be owed up to half a cent each more than it leaves
         binding = sum(1 for i in capped if p.coupon[month, i] == p.available_funds_cap[month])
-        tolerance = CENT + 0.02 * binding
+        tolerance = CENT + 0.005 * binding
         short = [
             name
             for name in rank

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ TWIN_TOLERANCE = 1e-6  # dollars: same formulas, different loop order and roundi
 COLUMNS = [name for name in COLLATERAL_COLUMNS if name != "amortized_default_balance"]
 
 
-def bma_scenario(**changes: object) -> Scenario:
+def bma_scenario(**changes: Any) -> Scenario:
     base = dataclasses.replace(
         BASE,
         prepayment=Curve("psa", 150.0),

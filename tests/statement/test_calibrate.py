@@ -138,7 +138,9 @@ def test_deal_starting_balances_equal_the_statements_ending_balances() -> None:
     pool = sum(Decimal(f"{g.balance:.2f}") for g in deal.groups)
     assert pool == statement.principal.ending_balance
     pipeline = sum(Decimal(f"{g.delinquent_balance:.2f}") for g in deal.groups)
-    reported = sum(r.balance for r in (*statement.foreclosures, *statement.bankruptcies))
+    reported = sum(
+        (r.balance for r in (*statement.foreclosures, *statement.bankruptcies)), Decimal(0)
+    )
     reported += sum(r.balance for r in statement.reos)
     assert pipeline == reported
     assert deal.trigger.cumulative_loss_to_date == float(statement.cumulative_net_realized_losses)

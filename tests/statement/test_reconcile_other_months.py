@@ -177,7 +177,7 @@ def month_figures(c: Collateral, previous: Statement) -> MonthFigures:
     # interest after fees and the fixed coupons, over the floaters' accrual base. The hand
     # arithmetic below assumes the cap does not bite.
     room = available - interest["A-IO"] - interest["BIO"]
-    accrual_base = sum(begin[name] for name in FLOATERS) * days / 360
+    accrual_base = sum((begin[name] for name in FLOATERS), Decimal(0)) * days / 360
     assert all(rate[name] <= room / accrual_base for name in FLOATERS), "cap would bite"
 
     # Senior interest (A-1, A-2, A-IO), then M-1, M-2, B: all paid in full.
@@ -257,9 +257,11 @@ def month_figures(c: Collateral, previous: Statement) -> MonthFigures:
         collateral=c,
         days=days,
         classes=classes,
-        total_beginning=sum(begin[name] for name in FLOATERS),
-        total_principal=sum(principal[name] for name in FLOATERS),
-        total_interest=sum(amount for name, amount in interest.items() if name != "BIO"),
+        total_beginning=sum((begin[name] for name in FLOATERS), Decimal(0)),
+        total_principal=sum((principal[name] for name in FLOATERS), Decimal(0)),
+        total_interest=sum(
+            (amount for name, amount in interest.items() if name != "BIO"), Decimal(0)
+        ),
         pool_beginning=pool_begin,
         principal_remittance=remittance,
         pool_ending=pool_end,

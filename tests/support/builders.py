@@ -120,6 +120,8 @@ def small_deals(draw: st.DrawFn) -> Deal:
                 credit_target=min(max(cumulative, 0.0), 1.0),
             )
         )
+    # like 2002-HE1: the seniors' unpaid interest comes first out of excess cash
+    steps.append(WaterfallStep("pay_interest", senior_names, mode="pro_rata", part="carried"))
     if sub_names:
         steps.append(WaterfallStep("write_down", tuple(reversed(sub_names))))
         for name in sub_names:

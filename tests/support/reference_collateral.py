@@ -48,6 +48,8 @@ Choices made where the standard is silent (all documented in :func:`reference_po
 
 from __future__ import annotations
 
+from typing import cast
+
 OUTPUT_KEYS: tuple[str, ...] = (
     "performing_balance",
     "new_defaults",
@@ -100,7 +102,8 @@ def annual_to_monthly(annual: float) -> float:
     """``1 - (1 - annual)^(1/12)`` (CPR -> SMM, CDR -> MDR), decimals."""
     if annual >= 1.0:
         return 1.0
-    return 1.0 - (1.0 - annual) ** (1.0 / 12.0)
+    # float ** float is typed Any (a negative base gives a complex); the base is positive here.
+    return 1.0 - cast(float, (1.0 - annual) ** (1.0 / 12.0))
 
 
 def monthly_to_annual(monthly: float) -> float:

@@ -45,7 +45,9 @@ paths = st.lists(
 
 
 @given(paths)
-def test_each_row_solves_as_the_scalar_functions_do(rows: list[tuple]) -> None:
+def test_each_row_solves_as_the_scalar_functions_do(
+    rows: list[tuple[float, int, float, float]],
+) -> None:
     flows = np.array([amortizing(100.0, coupon, months) for coupon, months, _, _ in rows])
     prices = np.array([price for _, _, price, _ in rows])
     index = np.array([[libor] * N for *_, libor in rows])

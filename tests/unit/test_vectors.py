@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any, Protocol, cast, overload
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 
 from waterfall.scenario.vectors import (
     VectorSyntaxError,
@@ -27,6 +30,15 @@ values = st.floats(min_value=0.0, max_value=100.0, allow_nan=False, allow_infini
 segments = st.tuples(st.sampled_from("RrSs"), st.integers(min_value=1, max_value=40), values)
 bare_values = st.tuples(st.just("V"), st.just(0), values)
 vector_items = st.lists(st.one_of(bare_values, segments), max_size=8)
+
+
+class Conversion(Protocol):
+    """cpr_to_smm, smm_to_cpr, cdr_to_mdr and mdr_to_cdr: a float to a float, an array to one."""
+
+    @overload
+    def __call__(self, rate: float, /) -> float: ...
+    @overload
+    def __call__(self, rate: NDArray[np.float64], /) -> NDArray[np.float64]: ...
 
 
 def vector_text(first: float, items: list[tuple[str, int, float]]) -> str:
@@ -69,14 +81,14 @@ def test_cdr_to_mdr_and_back_use_the_same_formula_as_cpr_and_smm() -> None:
 
 
 @pytest.mark.parametrize("convert", [cpr_to_smm, smm_to_cpr, cdr_to_mdr, mdr_to_cdr])
-def test_conversions_map_zero_to_zero_and_one_to_one(convert) -> None:
+def test_conversions_map_zero_to_zero_and_one_to_one(convert: Conversion) -> None:
     assert convert(0.0) == 0.0
     assert convert(1.0) == 1.0
 
 
 @pytest.mark.parametrize("convert", [cpr_to_smm, smm_to_cpr, cdr_to_mdr, mdr_to_cdr])
 def test_conversions_return_a_float_for_a_float_and_an_array_of_the_same_shape_for_an_array(
-    convert,
+    convert: Conversion,
 ) -> None:
     assert type(convert(0.25)) is float
     annual = np.array([[0.0, 0.1], [0.5, 1.0]])
@@ -89,7 +101,7 @@ def test_conversions_return_a_float_for_a_float_and_an_array_of_the_same_shape_f
 
 @pytest.mark.parametrize("convert", [cpr_to_smm, smm_to_cpr, cdr_to_mdr, mdr_to_cdr])
 @pytest.mark.parametrize("rate", [-0.01, 1.5, float("nan")])
-def test_conversions_reject_rates_outside_zero_to_one(convert, rate: float) -> None:
+def test_conversions_reject_rates_outside_zero_to_one(convert: Conversion, rate: float) -> None:
     with pytest.raises(ValueError, match="decimal from 0 to 1"):
         convert(rate)
     with pytest.raises(ValueError, match="decimal from 0 to 1"):
@@ -415,7 +427,7 @@ def test_long_list_spec_is_cut_off_at_n_months() -> None:
 
 
 @pytest.mark.parametrize("spec", [6.0, "4 11R 27", [1.0, 2.0], np.array([1.0, 2.0], np.float32)])
-def test_monthly_vector_is_a_new_c_contiguous_float64_array(spec) -> None:
+def test_monthly_vector_is_a_new_c_contiguous_float64_array(spec: Any) -> None:
     result = to_monthly_vector(spec, 30)
     assert result.shape == (30,)
     assert result.dtype == np.float64
@@ -425,7 +437,8 @@ def test_monthly_vector_is_a_new_c_contiguous_float64_array(spec) -> None:
 
 def test_monthly_vector_does_not_share_memory_with_an_array_spec() -> None:
     spec = np.array([1.0, 2.0, 3.0])
-    result = to_monthly_vector(spec, 3)
+    # An array is accepted (the docstring says so), but the signature names Sequence[float].
+    result = to_monthly_vector(cast(Any, spec), 3)
     result[0] = 99.0
     assert spec[0] == 1.0
 
@@ -442,6 +455,6 @@ def test_monthly_vector_does_not_share_memory_with_an_array_spec() -> None:
         (True, "got True"),
     ],
 )
-def test_invalid_non_string_spec_is_rejected(spec, match: str) -> None:
+def test_invalid_non_string_spec_is_rejected(spec: Any, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         to_monthly_vector(spec, 12)
