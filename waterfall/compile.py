@@ -186,7 +186,10 @@ def monthly_rates(
         # BMA rule j: no defaults in the last L months, whatever the default measure
         mdr[max(group.remaining_term - lag, 0) :, index] = 0.0
         severity[:, index] = loss_severity
-        seed[: max(lag, 1), index] = group.delinquent_balance / max(lag, 1)
+        # the pipeline liquidates evenly over the lag, and by the pool's last month at the
+        # latest (a lag past the remaining term would leave it unliquidated for ever)
+        spread = max(min(lag, group.remaining_term), 1)
+        seed[:spread, index] = group.delinquent_balance / spread
     return CollateralRates(smm, mdr, severity, seed, lag, scenario.is_advancing)
 
 
@@ -246,7 +249,7 @@ def compile_deal(deal: Deal, scenario: Scenario) -> CompiledDeal:
     if penalty_share is None:
         penalty_share = deal.prepayment_penalties.share_of_prepayments
     until = deal.prepayment_penalties.until
-    penalties = np.array([penalty_share if d <= until else 0.0 for d in cal.dates])
+    penalties = np.array([penalty_share if _month(d) <= _month(until) else 0.0 for d in cal.dates])
     return CompiledDeal(
         calendar=cal,
         collateral=collateral,
@@ -268,14 +271,20 @@ def _loss_limits(deal: Deal, cal: Calendar) -> F64Array:
     limits = np.full(len(cal.dates), np.inf)
     for month, day in enumerate(cal.dates):
         for step in deal.trigger.cumulative_loss:
-            if step.start <= day:
+            if _month(step.start) <= _month(day):
                 limits[month] = step.share
     return limits
 
 
+def _month(day: date) -> int:
+    """A date's calendar month as one number: schedule dates in a deal file name the
+    distribution of their month, whatever day it rolls to."""
+    return day.year * 12 + day.month
+
+
 def _notional(tranche: Tranche, day: date) -> float:
     for step in tranche.notional_schedule:
-        if day <= step.through:
+        if _month(day) <= _month(step.through):
             return step.amount
     return 0.0
 

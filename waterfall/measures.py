@@ -120,11 +120,18 @@ def class_metrics(
     return metrics
 
 
-def result_principal_losses(result: Result) -> F64Array:
-    """``principal_losses`` of one run, (n_tranches,)."""
+def result_principal_losses(result: Result, *, net: bool = False) -> F64Array:
+    """``principal_losses`` of one run, (n_tranches,).
+
+    ``net=True`` takes off the write-downs paid back later from excess cash: what the class
+    has lost for good, rather than the standard's write-down (STANDARDS 2.4).
+    """
     pool_end = 0.0 if result.payments.call_proceeds.sum() > 0.0 else result.pool_balance[-1]
+    written = result.writedown.sum(axis=0)
+    if net:
+        written = written - result.payments.writedown_reimbursed.sum(axis=0)
     losses = principal_losses(
-        result.writedown.sum(axis=0)[np.newaxis, :],
+        written[np.newaxis, :],
         result.payments.balance[-1][np.newaxis, :],
         np.array([pool_end]),
     )

@@ -100,3 +100,32 @@ def test_deeply_nested_yaml_and_a_bad_default_scenario_are_reported(
     assert main(["validate", str(deal)]) == 1
     err = capsys.readouterr().err
     assert "2002-11-observed.yaml:1:6: cpr:" in err
+
+
+def test_impossible_collateral_lines_are_located_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deal = copy_of_the_deal(tmp_path)
+    before = deal.read_text()
+    text = STATEMENT.read_text()
+    cases = {
+        # all of the pool scheduled: nothing left to prepay, no SMM
+        "    'Sched Prin                                              565,846.34": (
+            "    'Sched Prin                                           822,179,071.35",
+            "125:1: Sched Prin: expected at least 0 and below Beg Bal",
+        ),
+        # no pool left: the pipeline (53.5 million) cannot be seeded in it
+        "End Bal                                                  798,796,001.41": (
+            "End Bal                                                            0.00",
+            "135:1: End Bal: expected a pool above 0",
+        ),
+    }
+    for old, (new, message) in cases.items():
+        assert text.count(old) == 1, old
+        bad = tmp_path / "bad.txt"
+        bad.write_text(text.replace(old, new))
+        assert main(["calibrate", str(deal), str(bad)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"{bad}:{message}"), err
+        assert "Traceback" not in err
+    assert deal.read_text() == before

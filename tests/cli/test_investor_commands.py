@@ -194,3 +194,24 @@ def test_run_yields_reprice_to_the_price_given(capsys: pytest.CaptureFixture[str
         assert repriced == pytest.approx(99.5 / 100 * face, rel=1e-7), row["name"]
     assert main(["run", DEAL_PATH, "--price", "0"]) == 2
     assert "--price 0: expected a price above 0" in capsys.readouterr().err
+
+
+def test_a_writedown_paid_back_is_a_writedown_but_not_a_loss(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # lag 0: the whole pipeline (53.5 million) liquidates in month 1 at 50.63% severity and
+    # writes B down; excess interest pays it back later
+    out = json_of(capsys, "run", DEAL_PATH, "--lag", "0", "--cdr", "0", "--format", "json")
+    b = next(c for c in out["classes"] if c["name"] == "B")
+    assert b["writedown"] > 1_000_000
+    assert b["principal_loss"] == 0.0
+    # principal + reimbursements = the starting balance; reimbursements are in "interest"
+    assert b["principal"] + b["writedown"] == pytest.approx(49_875_000.0, abs=0.01)
+
+
+def test_a_lag_longer_than_the_pool_still_liquidates_the_pipeline(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = json_of(capsys, "run", DEAL_PATH, "--lag", "360", "--no-advancing", "--format", "json")
+    assert out["collateral"]["monthly"]["foreclosure_balance"][-1] == 0.0
+    assert out["collateral"]["monthly"]["performing_balance"][-1] == 0.0

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from waterfall import BASE, load_deal, run
 from waterfall.compile import bank_holidays, distribution_date
 
 
@@ -42,3 +45,21 @@ def test_distribution_dates_roll_over_weekends_and_bank_holidays(
     year: int, month: int, expected: date
 ) -> None:
     assert distribution_date(year, month, 15) == expected
+
+
+def test_a_schedule_date_names_its_month_whatever_day_it_rolls_to(tmp_path: Path) -> None:
+    # an A-IO schedule through 15-Feb-2004: that distribution is paid on Tuesday the 17th
+    # (Sunday the 15th, then Presidents' Day), and it still earns its month's interest
+    root = Path(__file__).parents[2]
+    text = (root / "deals" / "2002-HE1.yaml").read_text()
+    text = text.replace("through: 2004-07-15", "through: 2004-02-15")
+    text = "\n".join(line for line in text.split("\n") if not line.startswith("default_scenario"))
+    path = tmp_path / "deal.yaml"
+    path.write_text(text)
+    deal = load_deal(path)
+    result = run(deal, dataclasses.replace(BASE, months=24))
+    february = result.dates.index(date(2004, 2, 17))
+    io = result.index("A-IO")
+    # 233,000,000 x 6.50% / 12 = 1,262,083.33, then nothing from March
+    assert result.interest[february, io] == pytest.approx(1_262_083.33, abs=0.005)
+    assert result.interest[february + 1, io] == 0.0

@@ -42,7 +42,7 @@ def result_summary(result: Result, price: float = 100.0) -> dict[str, Any]:
     """The ``waterfall run --format json`` document; yields at ``price`` per 100 of face."""
     deal = result.deal
     classes = []
-    losses = result_principal_losses(result)
+    losses = result_principal_losses(result, net=True)
     is_bond = [t.kind == "bond" for t in deal.tranches]
     measured = [deal.tranches[i].name for i in measured_classes(deal)]
     metrics = result_metrics(deal, result.scenario, result, price)
@@ -57,7 +57,7 @@ def result_summary(result: Result, price: float = 100.0) -> dict[str, Any]:
                 "principal": round(float(result.principal[:, index].sum()), 2),
                 "interest": round(float(result.interest[:, index].sum()), 2),
                 "writedown": round(float(result.writedown[:, index].sum()), 2),
-                # written down, plus still owed when the pool is gone (measures.py)
+                # written down and not paid back, plus still owed when the pool is gone
                 "principal_loss": round(float(losses[index]), 2) if is_bond[index] else 0.0,
                 "wal_years": round(result.wal_years(name), 4),
                 "first_principal_month": first,

@@ -16,6 +16,9 @@ CLASS_COLUMNS = (
     "wal_years",
     "first_principal_month",
     "last_principal_month",
+    "yield",
+    "discount_margin",
+    "modified_duration",
 )
 
 
@@ -68,7 +71,7 @@ def run_csv(summary: dict[str, Any]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CLASS_COLUMNS)
     for c in summary["classes"]:
-        writer.writerow([c[column] for column in CLASS_COLUMNS])
+        writer.writerow(["" if c[column] is None else c[column] for column in CLASS_COLUMNS])
     return buffer.getvalue()
 
 

@@ -209,7 +209,14 @@ def calibrate(
     # Observed performance ----------------------------------------------------------------
     scheduled = _f(principal.scheduled_principal)
     voluntary = _f(principal.prepayments) + _f(principal.curtailments)
-    smm = voluntary / (begin - scheduled)
+    left = begin - scheduled
+    if not 0.0 <= scheduled < begin:
+        problems.append(
+            Problem(file, lines.of("Sched Prin"), 1, "Sched Prin",
+                    "expected at least 0 and below Beg Bal (no balance would be left to prepay)")
+        )  # fmt: skip
+        left = begin  # keeps the arithmetic below finite; the problem is raised below
+    smm = voluntary / left
     liquidated = _f(principal.net_liquidation_proceeds) + _f(principal.net_realized_losses)
     mdr = liquidated / begin
     severity = _f(principal.net_realized_losses) / liquidated if liquidated > 0 else 0.0
@@ -224,15 +231,25 @@ def calibrate(
                 Problem(file, lines.of(label), 1, label, f"{printed:,} is negative; calibrate "
                         "derives rates from non-negative prepayments and liquidations")
             )  # fmt: skip
-    if not 0.0 <= smm <= 1.0:
+    if voluntary >= 0.0 and smm > 1.0:
         problems.append(
             Problem(file, lines.of("Prep"), 1, "Prep", "prepayments and curtailments exceed "
                     "the balance left after scheduled principal (Beg Bal - Sched Prin)")
         )  # fmt: skip
-    if not 0.0 <= mdr <= 1.0:
+    if liquidated >= 0.0 and mdr > 1.0:
         problems.append(
             Problem(file, lines.of("Net Liq Proceeds"), 1, "Net Liq Proceeds",
                     "the liquidated balance (proceeds + losses) exceeds Beg Bal")
+        )  # fmt: skip
+    ending = _f(principal.ending_balance)
+    pipeline_reported = sum(
+        _f(r.balance) for r in (*statement.foreclosures, *statement.bankruptcies, *statement.reos)
+    )
+    if ending <= 0.0 or ending < pipeline_reported:
+        problems.append(
+            Problem(file, lines.of("End Bal"), 1, "End Bal",
+                    f"expected a pool above 0 and at least its foreclosure, bankruptcy and REO "
+                    f"balance ({pipeline_reported:,.2f})")
         )  # fmt: skip
     if problems:
         raise StatementError(problems)

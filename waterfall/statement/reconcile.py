@@ -88,6 +88,8 @@ def check_statement_fits(
     ]
     if statement.principal.beginning_balance <= 0:
         problems.append(Problem(file, line_of("Beg Bal"), 1, "Beg Bal", "expected > 0"))
+    if statement.principal.ending_balance <= 0:
+        problems.append(Problem(file, line_of("End Bal"), 1, "End Bal", "expected > 0"))
     if problems:
         raise StatementError(problems)
 
