@@ -10,7 +10,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -221,22 +221,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "run": _run,
+        "pool": _pool,
+        "reconcile": _reconcile,
+        "calibrate": _calibrate,
+        "grid": _grid,
+        "breakeven": _breakeven,
+        "price-table": _price_table,
+        "validate": _validate,
+    }
     try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "pool":
-            return _pool(args)
-        if args.command == "reconcile":
-            return _reconcile(args)
-        if args.command == "calibrate":
-            return _calibrate(args)
-        if args.command == "grid":
-            return _grid(args)
-        if args.command == "breakeven":
-            return _breakeven(args)
-        if args.command == "price-table":
-            return _price_table(args)
-        return _validate(args)
+        return handlers[args.command](args)
     except InputFileError as error:
         for problem in error.problems:
             sys.stderr.write(f"{problem}\n")
