@@ -141,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--all", action="store_true", help="every class the deal writes down")
     _add_rate_flags(breakeven_parser, with_default=False)
     _add_scenario_flags(breakeven_parser)
+    breakeven_parser.add_argument(
+        "--columns",
+        help="one breakeven per scenario: AXIS=V1,V2,... with AXIS one of cpr, severity, lag, "
+        "libor (e.g. cpr=15,25,35: the classic table of breakevens by prepayment speed)",
+    )
     table_parser = commands.add_parser(
         "price-table", help="yield or discount margin of a class by price and scenario"
     )
@@ -408,6 +413,8 @@ def _breakeven(args: argparse.Namespace) -> int:
             + ", ".join(classes)
         )
     names = classes if args.all else (args.class_name,)
+    if args.columns:
+        return _breakeven_table(args, deal, base, names)
     results = [breakeven(deal, base, name) for name in names]
     called = (
         deal.clean_up_call.is_exercised
@@ -437,6 +444,48 @@ def _breakeven(args: argparse.Namespace) -> int:
         sys.stdout.write(rows_csv(breakeven_rows(results)))
     else:
         sys.stdout.write(breakeven_text(deal.name, assumptions, results))
+    return 0
+
+
+def _breakeven_table(
+    args: argparse.Namespace, deal: Deal, base: Scenario, names: Sequence[str]
+) -> int:
+    axis, values = _columns(args.columns)
+    problems: list[str] = []
+    if axis == "cdr":
+        problems.append("--columns cdr=...: the breakeven is the CDR; vary another axis")
+    points = [_column_point(axis, value, problems) for value in values]
+    if problems:
+        raise UsageError("\n".join(problems))
+    labels = [f"{axis} {v:g}" for v in values]
+    rows: list[dict[str, Any]] = []
+    for label, point in zip(labels, points, strict=True):
+        scenario = scenario_for(base, point)
+        results = [breakeven(deal, scenario, name) for name in names]
+        rows.extend({"scenario": label, **row} for row in breakeven_rows(results))
+    if args.format == "json":
+        columns = [describe(deal, scenario_for(base, p)) for p in points]
+        sys.stdout.write(json.dumps({"columns": columns, "results": rows}) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(rows_csv(rows))
+    else:
+        fixed = ", ".join(
+            f"{k} {v}" for k, v in describe(deal, base).items() if k not in (axis, "cdr")
+        )
+        lines = [
+            f"{deal.name}: breakeven constant CDR by {axis}, to {BREAKEVEN_TOLERANCE} CDR; "
+            + fixed,
+            "",
+            f"{'class':<8}" + "".join(f"{label:>12}" for label in labels),
+        ]
+        for name in names:
+            cells = []
+            for label in labels:
+                row = next(r for r in rows if r["class"] == name and r["scenario"] == label)
+                cdr = row["breakeven_cdr"]
+                cells.append(f"{'-' if cdr is None else f'{cdr:.2f}':>12}")
+            lines.append(f"{name:<8}" + "".join(cells))
+        sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
 

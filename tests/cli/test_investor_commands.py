@@ -215,3 +215,18 @@ def test_a_lag_longer_than_the_pool_still_liquidates_the_pipeline(
     out = json_of(capsys, "run", DEAL_PATH, "--lag", "360", "--no-advancing", "--format", "json")
     assert out["collateral"]["monthly"]["foreclosure_balance"][-1] == 0.0
     assert out["collateral"]["monthly"]["performing_balance"][-1] == 0.0
+
+
+def test_a_breakeven_table_by_speed_is_each_speeds_own_breakeven(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = json_of(capsys, "breakeven", DEAL_PATH, "--class", "M-2", "--months", "60",
+                  "--columns", "cpr=15,45", "--format", "json")  # fmt: skip
+    assert [c["cpr"] for c in out["columns"]] == [15.0, 45.0]
+    assert [r["scenario"] for r in out["results"]] == ["cpr 15", "cpr 45"]
+    for row, cpr in zip(out["results"], ("15", "45"), strict=True):
+        alone = json_of(capsys, "breakeven", DEAL_PATH, "--class", "M-2", "--months", "60",
+                        "--cpr", cpr, "--format", "json")  # fmt: skip
+        assert row["breakeven_cdr"] == alone["results"][0]["breakeven_cdr"]
+    assert main(["breakeven", DEAL_PATH, "--all", "--columns", "cdr=1,2"]) == 2
+    assert "the breakeven is the CDR" in capsys.readouterr().err
