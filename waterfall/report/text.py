@@ -41,6 +41,7 @@ def run_table(summary: dict[str, Any]) -> str:
         f"{'writedown':>14} {'loss':>14} {'WAL':>6} {'window':>9} {'yield':>7} {'DM':>5}",
     ]
     for c in summary["classes"]:
+        wal = f"{c['wal_years']:.2f}" if c["first_principal_month"] else "-"  # no principal
         window = (
             f"{c['first_principal_month']}-{c['last_principal_month']}"
             if c["first_principal_month"]
@@ -49,7 +50,7 @@ def run_table(summary: dict[str, Any]) -> str:
         lines.append(
             f"{c['name']:<6} {c['beginning_balance']:>16,.2f} {c['principal']:>16,.2f} "
             f"{c['interest']:>16,.2f} {c['writedown']:>14,.2f} {c['principal_loss']:>14,.2f} "
-            f"{c['wal_years']:>6.2f} "
+            f"{wal:>6} "
             f"{window:>9} {_optional(c['yield'], '.2f'):>7} "
             f"{_optional(c['discount_margin'], '.0f'):>5}"
         )
