@@ -18,7 +18,7 @@ from waterfall.deal import Deal, load_deal
 from waterfall.deal.load import SOURCES
 from waterfall.deal.model import CollateralGroup
 from waterfall.engine import project_pool, run
-from waterfall.errors import InputFileError, Problem, UsageError
+from waterfall.errors import GridFileError, InputFileError, Problem, UsageError
 from waterfall.grid import GridPoint, load_grid
 from waterfall.grid.cluster import ClusterUnavailable, run_grid_on_cluster
 from waterfall.grid.run import BLOCK_SIZE, GridResult, describe, run_grid, scenario_for
@@ -644,6 +644,15 @@ def _grid(args: argparse.Namespace) -> int:
             problems.append(problem)
     if problems:
         raise UsageError("\n".join(problems))
+    priceable = {t.name for t in deal.tranches if t.kind != "residual" and t.balance > 0.0}
+    unknown = [
+        Problem(spec.source, line, 1, f"price.{name}", f"no class {name} to price in {deal.name}")
+        for name, _, line in spec.class_prices
+        if name not in priceable
+    ]
+    if unknown:
+        raise GridFileError(unknown)
+    by_class = {name: value for name, value, _ in spec.class_prices}
     metric = args.metric or spec.metric
     n_blocks = -(-len(spec.points) // args.block_size)
     progress = _Progress(sys.stderr.isatty() and n_blocks > 1)
@@ -655,6 +664,7 @@ def _grid(args: argparse.Namespace) -> int:
                 spec.points,
                 spec.price,
                 args.scheduler,
+                by_class=by_class,
                 block_size=args.block_size,
                 progress=progress,
             )
@@ -662,7 +672,13 @@ def _grid(args: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
     else:
         result = run_grid(
-            deal, base, spec.points, spec.price, block_size=args.block_size, progress=progress
+            deal,
+            base,
+            spec.points,
+            spec.price,
+            by_class=by_class,
+            block_size=args.block_size,
+            progress=progress,
         )
     if out_format == "parquet":
         try:

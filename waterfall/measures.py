@@ -24,7 +24,7 @@ defined" in every output.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -71,9 +71,21 @@ def principal_losses(
     return lost
 
 
-def measured_classes(deal: Deal) -> tuple[int, ...]:
-    """Tranche indices measured: bond classes with a balance (not notionals, residuals)."""
-    return tuple(i for i, t in enumerate(deal.tranches) if t.kind == "bond" and t.balance > 0.0)
+def measured_classes(deal: Deal, strips: Collection[str] = ()) -> tuple[int, ...]:
+    """Tranche indices measured: bond classes with a balance, and the interest-only
+    classes named in ``strips`` (priced per 100 of notional; never the residuals)."""
+    return tuple(
+        i
+        for i, t in enumerate(deal.tranches)
+        if (t.kind == "bond" or (t.kind == "notional" and t.name in strips)) and t.balance > 0.0
+    )
+
+
+def class_prices(
+    deal: Deal, classes: Sequence[int], price: float, by_class: Mapping[str, float]
+) -> tuple[float, ...]:
+    """The price of each measured class: its own from ``by_class``, else ``price``."""
+    return tuple(by_class.get(deal.tranches[i].name, price) for i in classes)
 
 
 def flow_times(deal: Deal, compiled: CompiledDeal) -> F64Array:
@@ -90,7 +102,7 @@ def class_metrics(
     principal_loss: F64Array,
     index_rate: F64Array,
     collateral_loss: F64Array,
-    price: float,
+    price: float | Sequence[float],
 ) -> dict[str, F64Array]:
     """The metric columns for a batch of paths (arrays (n_paths, n_months, n_tranches)).
 
@@ -101,10 +113,11 @@ def class_metrics(
     fractions = compiled.calendar.act_360_fraction
     pool = float(start_balance(compiled.collateral).sum())
     metrics = {name: np.full((n_paths, len(classes)), np.nan) for name in METRIC_COLUMNS}
+    prices = [price] * len(classes) if isinstance(price, float | int) else list(price)
     for column, tranche in enumerate(classes):
         paid = np.ascontiguousarray(principal[:, :, tranche])
         flows = paid + cash[:, :, tranche]
-        dirty = np.full(n_paths, price / 100.0 * compiled.tranches.balance[tranche])
+        dirty = np.full(n_paths, prices[column] / 100.0 * compiled.tranches.balance[tranche])
         metrics["wal_years"][:, column] = wals(paid)
         first, last = principal_windows(paid)
         metrics["first_principal_month"][:, column] = first
@@ -151,9 +164,16 @@ def total_loss(result: Result) -> float:
 
 
 def result_metrics(
-    deal: Deal, scenario: Scenario, result: Result, price: float = 100.0
+    deal: Deal,
+    scenario: Scenario,
+    result: Result,
+    price: float = 100.0,
+    by_class: Mapping[str, float] | None = None,
 ) -> dict[str, F64Array]:
-    """The metric columns (n_classes,) of one run, for ``measured_classes``."""
+    """The metric columns (n_classes,) of one run, for ``measured_classes(deal, by_class)``;
+    ``by_class`` prices single classes (an IO strip per 100 of its notional)."""
+    by_class = by_class or {}
+    classes = measured_classes(deal, by_class)
     compiled = compile_deal(deal, scenario)
     n_months, n_tranches = compiled.n_months, len(deal.tranches)
     principal = np.zeros((1, n_months, n_tranches))
@@ -163,21 +183,24 @@ def result_metrics(
     metrics = class_metrics(
         deal,
         compiled,
-        measured_classes(deal),
+        classes,
         principal,
         cash,
         result_principal_losses(result)[np.newaxis, :],
         compiled.index_rate[np.newaxis, :],
         np.array([total_loss(result)]),
-        price,
+        class_prices(deal, classes, price, by_class),
     )
     return {name: values[0] for name, values in metrics.items()}
 
 
 def scenario_metrics(
-    deal: Deal, scenario: Scenario, price: float = 100.0
+    deal: Deal,
+    scenario: Scenario,
+    price: float = 100.0,
+    by_class: Mapping[str, float] | None = None,
 ) -> tuple[tuple[str, ...], dict[str, F64Array], Result]:
     """Run one scenario alone; return class names, metrics (n_classes,) and the run."""
     result = run(deal, scenario)
-    names = tuple(deal.tranches[i].name for i in measured_classes(deal))
-    return names, result_metrics(deal, scenario, result, price), result
+    names = tuple(deal.tranches[i].name for i in measured_classes(deal, by_class or {}))
+    return names, result_metrics(deal, scenario, result, price, by_class), result

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from waterfall.deal.model import Deal
 from waterfall.grid.run import BLOCK_SIZE, GridResult, concatenate, run_grid
@@ -25,9 +25,13 @@ class ClusterUnavailable(Exception):  # noqa: N818  (a condition, not a bug)
 
 
 def _run_block(
-    deal: Deal, base: Scenario, points: Sequence[GridPoint], price: float
+    deal: Deal,
+    base: Scenario,
+    points: Sequence[GridPoint],
+    price: float,
+    by_class: Mapping[str, float],
 ) -> GridResult:
-    return run_grid(deal, base, points, price)
+    return run_grid(deal, base, points, price, by_class=by_class)
 
 
 def _check_reachable(address: str, timeout_seconds: float) -> None:
@@ -51,6 +55,7 @@ def run_grid_on_cluster(
     price: float,
     address: str,
     *,
+    by_class: Mapping[str, float] | None = None,
     block_size: int = BLOCK_SIZE,
     progress: Callable[[int, int], None] | None = None,
     timeout_seconds: float = 30.0,
@@ -79,7 +84,8 @@ def run_grid_on_cluster(
     with client:
         blocks = [points[i : i + block_size] for i in range(0, len(points), block_size)]
         futures = [
-            client.submit(_run_block, deal, base, block, price, pure=False) for block in blocks
+            client.submit(_run_block, deal, base, block, price, dict(by_class or {}), pure=False)
+            for block in blocks
         ]
         done = 0
         for future in as_completed(futures):

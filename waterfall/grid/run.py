@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -36,7 +36,13 @@ from waterfall.kernels.grid import (
     run_scenarios,
 )
 from waterfall.kernels.payments import PaymentsOut, Workspace
-from waterfall.measures import METRIC_COLUMNS, class_metrics, principal_losses
+from waterfall.measures import (
+    METRIC_COLUMNS,
+    class_metrics,
+    class_prices,
+    measured_classes,
+    principal_losses,
+)
 from waterfall.scenario.model import Curve, Scenario
 
 BLOCK_SIZE = 1024
@@ -120,7 +126,12 @@ class _Prepared(NamedTuple):
     classes: tuple[int, ...]
 
 
-def _prepare(deal: Deal, base: Scenario, scenarios: Sequence[Scenario]) -> _Prepared:
+def _prepare(
+    deal: Deal,
+    base: Scenario,
+    scenarios: Sequence[Scenario],
+    by_class: Mapping[str, float] | None = None,
+) -> _Prepared:
     compiled = compile_deal(deal, base)
     n_months, groups = compiled.n_months, deal.groups
     keys: dict[str, dict[Any, int]] = {name: {} for name in ScenarioRows._fields}
@@ -161,7 +172,7 @@ def _prepare(deal: Deal, base: Scenario, scenarios: Sequence[Scenario]) -> _Prep
     )
     columns = np.array(indices, dtype=np.int64).reshape(-1, 5).T
     rows = ScenarioRows(*(np.ascontiguousarray(c) for c in columns))
-    classes = tuple(i for i, t in enumerate(deal.tranches) if t.kind == "bond" and t.balance > 0.0)
+    classes = measured_classes(deal, by_class or {})
     return _Prepared(compiled, tables, rows, classes)
 
 
@@ -240,12 +251,19 @@ def run_grid(
     points: Sequence[GridPoint],
     price: float = 100.0,
     *,
+    by_class: Mapping[str, float] | None = None,
     block_size: int = BLOCK_SIZE,
     progress: Callable[[int, int], None] | None = None,
 ) -> GridResult:
-    """Run every point on this machine's threads; ``progress(done, total)`` after a block."""
+    """Run every point on this machine's threads; ``progress(done, total)`` after a block.
+
+    ``by_class`` prices single classes, and adds the IO strips it names (per 100 of their
+    notional) to the measured classes.
+    """
+    by_class = by_class or {}
     scenarios = tuple(scenario_for(base, point) for point in points)
-    prep = _prepare(deal, base, scenarios)
+    prep = _prepare(deal, base, scenarios, by_class)
+    prices = class_prices(deal, prep.classes, price, by_class)
     parts: list[dict[str, F64Array]] = []
     total = len(scenarios)
     for start in range(0, total, block_size):
@@ -262,7 +280,7 @@ def run_grid(
                 principal_losses(out.writedown, out.ending_balance, out.pool_end),
                 index_rate,
                 out.collateral_loss,
-                price,
+                prices,
             )
         )
         if progress is not None:

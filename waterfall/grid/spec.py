@@ -68,6 +68,9 @@ class GridSpec:
     metric: str  # one of METRICS
     is_advancing: bool | None  # None = as the deal's default scenario says
     source: str  # the file it came from
+    # per class, by name: a bond's own price, or an IO strip's per 100 of notional (an IO is
+    # measured only when it has one); the line of each, for messages about unknown classes
+    class_prices: tuple[tuple[str, float, int], ...] = ()
 
 
 def load_grid(path: str | Path) -> GridSpec:
@@ -104,7 +107,12 @@ def _read_grid(doc: Document) -> GridSpec:
     r = Reader(doc)
     m = r.mapping(doc.data, (), (), KEYS)
     name = r.optional(m, "name", (), r.text, Path(doc.file).stem)
-    price = _read_price(r, m["price"], ("price",)) if "price" in m else DEFAULT_PRICE
+    price = DEFAULT_PRICE
+    class_prices: tuple[tuple[str, float, int], ...] = ()
+    if isinstance(m.get("price"), dict):
+        price, class_prices = _read_class_prices(r, doc, m["price"])
+    elif "price" in m:
+        price = _read_price(r, m["price"], ("price",))
     metric = r.optional(
         m,
         "metric",
@@ -142,6 +150,7 @@ def _read_grid(doc: Document) -> GridSpec:
         points=points,
         axes=tuple(given),
         price=price,
+        class_prices=class_prices,
         metric=metric,
         is_advancing=is_advancing,
         source=doc.file,
@@ -253,6 +262,21 @@ def _read_scenarios(r: Reader, raw: Any) -> tuple[GridPoint, ...]:
         first[point] = item_path
         points.append(point)
     return tuple(points)
+
+
+def _read_class_prices(
+    r: Reader, doc: Document, prices: dict[str, Any]
+) -> tuple[float, tuple[tuple[str, float, int], ...]]:
+    """``price: {default: 100, A-IO: 9}``: the default for every bond, and class prices."""
+    default = DEFAULT_PRICE
+    named = []
+    for key, value in prices.items():
+        path: PathKey = ("price", key)
+        if key == "default":
+            default = _read_price(r, value, path)
+        else:
+            named.append((key, _read_price(r, value, path), doc.mark(path)[0]))
+    return default, tuple(named)
 
 
 def _read_price(r: Reader, value: Any, path: PathKey) -> float:
