@@ -28,7 +28,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
-from waterfall._types import F64Array
+from waterfall._types import F64Array, I64Array
 from waterfall.analytics.batch import (
     discount_margins,
     modified_durations,
@@ -103,9 +103,13 @@ def class_metrics(
     index_rate: F64Array,
     collateral_loss: F64Array,
     price: float | Sequence[float],
+    horizon_balance: F64Array | None = None,
 ) -> dict[str, F64Array]:
     """The metric columns for a batch of paths (arrays (n_paths, n_months, n_tranches)).
 
+    ``horizon_balance`` (n_paths, n_tranches) is what each bond still owes when a projection
+    cut short by ``months`` stops with collateral left: yields, margins and durations take
+    it as repaid at par on the last date (WAL and the window count principal paid only).
     Single runs and grids both call this, so they agree bit for bit.
     """
     n_paths = principal.shape[0]
@@ -117,6 +121,8 @@ def class_metrics(
     for column, tranche in enumerate(classes):
         paid = np.ascontiguousarray(principal[:, :, tranche])
         flows = paid + cash[:, :, tranche]
+        if horizon_balance is not None and deal.tranches[tranche].kind == "bond":
+            flows[:, -1] += horizon_balance[:, tranche]
         dirty = np.full(n_paths, prices[column] / 100.0 * compiled.tranches.balance[tranche])
         metrics["wal_years"][:, column] = wals(paid)
         first, last = principal_windows(paid)
@@ -131,6 +137,19 @@ def class_metrics(
         metrics["writedown"][:, column] = principal_loss[:, tranche]
         metrics["cumulative_loss_pct"][:, column] = collateral_loss / pool * 100.0
     return metrics
+
+
+def horizon_balances(
+    ending_balance: F64Array,
+    pool_end: F64Array,
+    months_run: Sequence[int] | I64Array,
+    n_months: int,
+) -> F64Array:
+    """What each path's classes still owe at a horizon that stops with collateral left
+    (n_paths, n_tranches); zero where the pool ran off or was called."""
+    is_cut = (pool_end > POOL_GONE) & (np.asarray(months_run) == n_months)
+    owed: F64Array = np.where(is_cut[:, np.newaxis], ending_balance, 0.0)
+    return owed
 
 
 def result_principal_losses(result: Result, *, net: bool = False) -> F64Array:
@@ -190,6 +209,14 @@ def result_metrics(
         compiled.index_rate[np.newaxis, :],
         np.array([total_loss(result)]),
         class_prices(deal, classes, price, by_class),
+        horizon_balances(
+            result.payments.balance[-1][np.newaxis, :],
+            np.array(
+                [0.0 if result.payments.call_proceeds.sum() > 0 else result.pool_balance[-1]]
+            ),
+            [result.n_months],
+            n_months,
+        ),
     )
     return {name: values[0] for name, values in metrics.items()}
 

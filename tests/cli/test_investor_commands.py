@@ -183,6 +183,8 @@ def test_run_yields_reprice_to_the_price_given(capsys: pytest.CaptureFixture[str
             continue
         k = DEAL.tranche_names.index(row["name"])
         flows = result.principal[:, k] + result.interest[:, k]
+        # 90 months leave collateral: the balance still owed is taken as repaid at par then
+        flows[-1] += result.payments.balance[-1, k]
         face = DEAL.tranches[k].balance
         # independent check: the scalar SF-49 price of the reported yield is the price asked
         price = price_from_yield(flows, flow_times(DEAL, compiled), row["yield"] / 100)
@@ -230,3 +232,16 @@ def test_a_breakeven_table_by_speed_is_each_speeds_own_breakeven(
         assert row["breakeven_cdr"] == alone["results"][0]["breakeven_cdr"]
     assert main(["breakeven", DEAL_PATH, "--all", "--columns", "cdr=1,2"]) == 2
     assert "the breakeven is the CDR" in capsys.readouterr().err
+
+
+def test_a_floater_at_par_to_a_short_horizon_has_its_margin_as_dm(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # 24 months, no cap binding, no call step-up: each floater accrues LIBOR + margin on
+    # ACT/360 and the balance left is taken at par at the horizon, so at price 100 its
+    # discount margin (SF-53, money-market compounding on the same periods) is its margin
+    out = json_of(capsys, "run", DEAL_PATH, "--months", "24", "--format", "json")
+    margins = {"A-1": 42, "A-2": 38, "M-1": 110, "M-2": 165, "B": 265}
+    for row in out["classes"]:
+        if row["name"] in margins:
+            assert row["discount_margin"] == pytest.approx(margins[row["name"]], abs=0.05)

@@ -40,6 +40,7 @@ from waterfall.measures import (
     METRIC_COLUMNS,
     class_metrics,
     class_prices,
+    horizon_balances,
     measured_classes,
     principal_losses,
 )
@@ -281,6 +282,9 @@ def run_grid(
                 index_rate,
                 out.collateral_loss,
                 prices,
+                horizon_balances(
+                    out.ending_balance, out.pool_end, out.months_run, prep.compiled.n_months
+                ),
             )
         )
         if progress is not None:
