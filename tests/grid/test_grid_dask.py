@@ -48,3 +48,16 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert err.startswith("waterfall grid: --scheduler tcp://127.0.0.1:9: cannot reach")
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("address", ["bogus", "tcp://", "tcp://127.0.0.1:abc", "http://h:1"])
+def test_a_malformed_scheduler_address_is_one_line(
+    address: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("cpr: 20\n")
+    assert main(["grid", DEAL, "--scenarios", str(grid), "--scheduler", address]) == 2
+    assert capsys.readouterr().err == (
+        f"waterfall grid: --scheduler {address}: expected a scheduler address like "
+        "tcp://host:8786\n"
+    )

@@ -74,14 +74,25 @@ def run_grid_on_cluster(
         )
     except ImportError:
         raise ClusterUnavailable(MISSING_MESSAGE) from None
+    if not re.fullmatch(r"(?:(?:tcp|tls)://)?[^:/\s]+:\d+|inproc://\S+", address):
+        raise ClusterUnavailable(
+            f"--scheduler {address}: expected a scheduler address like tcp://host:8786"
+        )
     _check_reachable(address, timeout_seconds)
     try:
         client = Client(address, timeout=timeout_seconds)
-    except (OSError, TimeoutError) as error:
+    except Exception as error:  # distributed raises many kinds; each is one line here
         raise ClusterUnavailable(
             f"--scheduler {address}: cannot reach the scheduler ({error})"
         ) from None
     with client:
+        try:
+            client.wait_for_workers(1, timeout=timeout_seconds)
+        except TimeoutError:
+            raise ClusterUnavailable(
+                f"--scheduler {address}: the scheduler has no workers "
+                f"(waited {timeout_seconds:g} s)"
+            ) from None
         blocks = [points[i : i + block_size] for i in range(0, len(points), block_size)]
         futures = [
             client.submit(_run_block, deal, base, block, price, dict(by_class or {}), pure=False)
