@@ -413,9 +413,6 @@ def _breakeven(args: argparse.Namespace) -> int:
             + ", ".join(classes)
         )
     names = classes if args.all else (args.class_name,)
-    if args.columns:
-        return _breakeven_table(args, deal, base, names)
-    results = [breakeven(deal, base, name) for name in names]
     called = (
         deal.clean_up_call.is_exercised
         if base.is_call_exercised is None
@@ -437,6 +434,9 @@ def _breakeven(args: argparse.Namespace) -> int:
         ),
         "tolerance_cdr": BREAKEVEN_TOLERANCE,
     }
+    if args.columns:
+        return _breakeven_table(args, deal, base, names, assumptions)
+    results = [breakeven(deal, base, name) for name in names]
     if args.format == "json":
         payload = {"assumptions": assumptions, "results": breakeven_rows(results)}
         sys.stdout.write(json.dumps(payload) + "\n")
@@ -448,12 +448,23 @@ def _breakeven(args: argparse.Namespace) -> int:
 
 
 def _breakeven_table(
-    args: argparse.Namespace, deal: Deal, base: Scenario, names: Sequence[str]
+    args: argparse.Namespace,
+    deal: Deal,
+    base: Scenario,
+    names: Sequence[str],
+    assumptions: dict[str, Any],
 ) -> int:
     axis, values = _columns(args.columns)
     problems: list[str] = []
     if axis == "cdr":
         problems.append("--columns cdr=...: the breakeven is the CDR; vary another axis")
+    flags = {"cpr": ("cpr", "smm", "psa"), "severity": ("severity",), "lag": ("lag",)}
+    flags["libor"] = ("libor",)
+    problems.extend(
+        f"--{flag}: --columns {axis}=... already sets it, column by column"
+        for flag in flags.get(axis, ())
+        if getattr(args, flag, None) is not None
+    )
     points = [_column_point(axis, value, problems) for value in values]
     if problems:
         raise UsageError("\n".join(problems))
@@ -465,12 +476,14 @@ def _breakeven_table(
         rows.extend({"scenario": label, **row} for row in breakeven_rows(results))
     if args.format == "json":
         columns = [describe(deal, scenario_for(base, p)) for p in points]
-        sys.stdout.write(json.dumps({"columns": columns, "results": rows}) + "\n")
+        payload = {"assumptions": assumptions, "columns": columns, "results": rows}
+        sys.stdout.write(json.dumps(payload) + "\n")
     elif args.format == "csv":
         sys.stdout.write(rows_csv(rows))
     else:
+        varied = {"cpr": "prepayment", "lag": "recovery_lag_months"}.get(axis, axis)
         fixed = ", ".join(
-            f"{k} {v}" for k, v in describe(deal, base).items() if k not in (axis, "cdr")
+            str(v) for k, v in assumptions.items() if k not in ("tolerance_cdr", varied)
         )
         lines = [
             f"{deal.name}: breakeven constant CDR by {axis}, to {BREAKEVEN_TOLERANCE} CDR; "

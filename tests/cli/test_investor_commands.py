@@ -245,3 +245,16 @@ def test_a_floater_at_par_to_a_short_horizon_has_its_margin_as_dm(
     for row in out["classes"]:
         if row["name"] in margins:
             assert row["discount_margin"] == pytest.approx(margins[row["name"]], abs=0.05)
+
+
+def test_a_breakeven_table_states_its_assumptions_and_refuses_a_clashing_flag(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = json_of(capsys, "breakeven", DEAL_PATH, "--class", "B", "--months", "24",
+                  "--trigger", "failing", "--columns", "severity=40", "--format", "json")  # fmt: skip
+    assert out["assumptions"]["trigger"] == "trigger failing"
+    assert out["assumptions"]["horizon"].startswith("24 months only")
+    assert (
+        main(["breakeven", DEAL_PATH, "--class", "B", "--columns", "cpr=15", "--cpr", "40"]) == 2
+    )
+    assert "--cpr: --columns cpr=... already sets it" in capsys.readouterr().err

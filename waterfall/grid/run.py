@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -99,6 +99,7 @@ class GridResult:
     class_names: tuple[str, ...]
     metrics: dict[str, F64Array]  # METRIC_COLUMNS -> (n_scenarios, n_classes), NaN = none
     price: float
+    prices_by_class: dict[str, float] = field(default_factory=dict)  # overrides of ``price``
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per scenario and class, NaN as None, in scenario-then-class order."""
@@ -302,6 +303,7 @@ def run_grid(
         class_names=tuple(deal.tranches[i].name for i in prep.classes),
         metrics=metrics,
         price=price,
+        prices_by_class=dict(by_class),
     )
 
 
@@ -317,6 +319,7 @@ def concatenate(parts: Sequence[GridResult]) -> GridResult:
             name: np.concatenate([part.metrics[name] for part in parts]) for name in METRIC_COLUMNS
         },
         price=first.price,
+        prices_by_class=first.prices_by_class,
     )
 
 

@@ -44,11 +44,13 @@ def _cell(value: Any) -> str:
 
 
 def grid_json(result: GridResult) -> str:
-    """``{"deal", "price", "columns", "units", "rows": [...]}``; undefined values are null."""
+    """``{"deal", "price", "prices_by_class", "columns", "units", "rows": [...]}``; undefined
+    values are null."""
     return json.dumps(
         {
             "deal": result.deal_name,
             "price": result.price,
+            "prices_by_class": result.prices_by_class,
             "columns": list(COLUMNS),
             "units": UNITS,
             "rows": result.rows(),
@@ -118,7 +120,9 @@ def grid_pivot(result: GridResult, metric: str) -> str:
     }
     first = result.axes[0] if result.axes else {}
     lines = [
-        f"{result.deal_name}: {metric} ({UNITS[metric]}) at price {result.price:g}; "
+        f"{result.deal_name}: {metric} ({UNITS[metric]}) at price {result.price:g}"
+        + "".join(f", {name} at {value:g}" for name, value in result.prices_by_class.items())
+        + "; "
         f"{len(result.axes)} scenarios"
     ]
     fixed = [a for a in AXES if a not in varying]

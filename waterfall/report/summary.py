@@ -54,9 +54,9 @@ def result_summary(result: Result, price: float = 100.0) -> dict[str, Any]:
             {
                 "name": name,
                 "beginning_balance": round(float(result.beginning_balance[index]), 2),
-                "principal": round(float(result.principal[:, index].sum()), 2),
-                "interest": round(float(result.interest[:, index].sum()), 2),
-                "writedown": round(float(result.writedown[:, index].sum()), 2),
+                "principal": round(float(result.principal[:, index].sum()), 2) + 0.0,
+                "interest": round(float(result.interest[:, index].sum()), 2) + 0.0,
+                "writedown": round(float(result.writedown[:, index].sum()), 2) + 0.0,
                 # written down and not paid back, plus still owed when the pool is gone
                 "principal_loss": round(float(losses[index]), 2) if is_bond[index] else 0.0,
                 "wal_years": round(result.wal_years(name), 4),
