@@ -250,8 +250,9 @@ def test_a_floater_at_par_to_a_short_horizon_has_its_margin_as_dm(
 def test_a_breakeven_table_states_its_assumptions_and_refuses_a_clashing_flag(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    out = json_of(capsys, "breakeven", DEAL_PATH, "--class", "B", "--months", "24",
-                  "--trigger", "failing", "--columns", "severity=40", "--format", "json")  # fmt: skip
+    argv = ["breakeven", DEAL_PATH, "--class", "B", "--months", "24", "--trigger", "failing",
+            "--columns", "severity=40", "--format", "json"]  # fmt: skip
+    out = json_of(capsys, *argv)
     assert out["assumptions"]["trigger"] == "trigger failing"
     assert out["assumptions"]["horizon"].startswith("24 months only")
     assert (
