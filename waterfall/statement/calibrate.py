@@ -30,6 +30,7 @@ from pathlib import Path
 
 from waterfall.deal.model import Deal
 from waterfall.errors import Problem, StatementError
+from waterfall.statement.fit import PrintedLines, check_statement_fits
 from waterfall.statement.read import Statement
 from waterfall.yaml_loader import PathKey, load_document, rewrite_values
 
@@ -90,32 +91,6 @@ class Calibration:
         return next(f for f in self.figures if f.name == name)
 
 
-class _Lines:
-    """Find the statement line a figure is printed on (1-based), for provenance only."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.replace("\r\n", "\n").split("\n")
-
-    def of(self, label: str, start: int = 0) -> int:
-        pattern = re.compile(r"^\s*'?" + r"\s+".join(map(re.escape, label.split())) + r"\b")
-        for index in range(start, len(self.lines)):
-            if pattern.match(self.lines[index]):
-                return index + 1
-        return 0
-
-    def of_class(self, name: str, start: int) -> int:
-        """The first row of class ``name`` (its name, then a number) at or after ``start``."""
-        pattern = re.compile(r"^\s*" + re.escape(name) + r"\s+\d")
-        for index in range(start, len(self.lines)):
-            if pattern.match(self.lines[index]):
-                return index + 1
-        return 0
-
-    def cite(self, *labels: str) -> str:
-        found = [f"line {self.of(label)} {label}" for label in labels if self.of(label)]
-        return "; ".join(found) or "statement"
-
-
 def _f(value: Decimal) -> float:
     return float(value)
 
@@ -146,20 +121,13 @@ def calibrate(
         When the statement contradicts the deal: a class the deal has is missing, the
         floaters imply different LIBOR fixings, or the pool has no beginning balance.
     """
-    lines = _Lines(text)
+    check_statement_fits(deal, statement, text, file)
+    lines = PrintedLines(text)
     classes = {row.name: row for row in statement.classes}
     summary = lines.of("DISTRIBUTION SUMMARY")
-    problems = [
-        Problem(file, summary, 1, t.name, "the deal has this class; the statement's table not")
-        for t in deal.tranches
-        if t.kind != "residual" and t.name not in classes
-    ]
+    problems: list[Problem] = []
     principal = statement.principal
     begin = _f(principal.beginning_balance)
-    if begin <= 0.0:
-        problems.append(Problem(file, lines.of("Beg Bal"), 1, "Beg Bal", "expected > 0"))
-    if problems:
-        raise StatementError(problems)
 
     figures: list[Figure] = []
 
@@ -245,11 +213,11 @@ def calibrate(
     pipeline_reported = sum(
         _f(r.balance) for r in (*statement.foreclosures, *statement.bankruptcies, *statement.reos)
     )
-    if ending <= 0.0 or ending < pipeline_reported:
+    if ending < pipeline_reported:  # (a pool of 0 or less: check_statement_fits)
         problems.append(
             Problem(file, lines.of("End Bal"), 1, "End Bal",
-                    f"expected a pool above 0 and at least its foreclosure, bankruptcy and REO "
-                    f"balance ({pipeline_reported:,.2f})")
+                    f"expected at least the foreclosure, bankruptcy and REO balance "
+                    f"({pipeline_reported:,.2f})")
         )  # fmt: skip
     if problems:
         raise StatementError(problems)

@@ -19,9 +19,9 @@ import numpy as np
 from waterfall.compile import Calendar, compile_deal, distribution_date
 from waterfall.deal.model import CollateralGroup, Deal
 from waterfall.engine import allocate_payments, allocate_workspace
-from waterfall.errors import Problem, StatementError
 from waterfall.kernels.payments import FeeArrays, MonthArrays, PaymentsOut, apply_waterfall
 from waterfall.scenario.model import BASE
+from waterfall.statement.fit import check_statement_fits
 from waterfall.statement.read import ClassDistribution, Statement
 
 CENT = 0.005
@@ -64,34 +64,6 @@ def _previous_distribution(deal: Deal, statement: Statement) -> tuple[int, int]:
     day = statement.distribution_date
     total = day.year * 12 + day.month - 2
     return total // 12, total % 12 + 1
-
-
-def check_statement_fits(
-    deal: Deal, statement: Statement, text: str = "", file: str = "<statement>"
-) -> None:
-    """Raise a located StatementError when the statement cannot be this deal's period.
-
-    Every class of the deal with a balance must be in the statement's table, and the pool
-    must have a beginning balance; ``text`` (the statement as read) locates the lines.
-    """
-    lines = text.replace("\r\n", "\n").split("\n")
-
-    def line_of(label: str) -> int:
-        return next((i + 1 for i, line in enumerate(lines) if line.startswith(label)), 0)
-
-    classes = {c.name for c in statement.classes}
-    table = line_of("DISTRIBUTION SUMMARY")
-    problems = [
-        Problem(file, table, 1, t.name, "the deal has this class; the statement's table not")
-        for t in deal.tranches
-        if t.kind != "residual" and t.name not in classes
-    ]
-    if statement.principal.beginning_balance <= 0:
-        problems.append(Problem(file, line_of("Beg Bal"), 1, "Beg Bal", "expected > 0"))
-    if statement.principal.ending_balance <= 0:
-        problems.append(Problem(file, line_of("End Bal"), 1, "End Bal", "expected > 0"))
-    if problems:
-        raise StatementError(problems)
 
 
 def reconcile(
