@@ -799,6 +799,8 @@ def _validate(args: argparse.Namespace) -> int:
     for path in args.deals:
         try:
             deal = load_deal(path)
+            if deal.default_scenario:
+                load_scenario(deal.default_scenario)
         except InputFileError as error:
             failed = True
             for problem in error.problems:
@@ -807,17 +809,6 @@ def _validate(args: argparse.Namespace) -> int:
                 {"file": path, "ok": False, "problems": [str(p) for p in error.problems]}
             )
             continue
-        if deal.default_scenario:
-            try:
-                load_scenario(deal.default_scenario)
-            except InputFileError as error:
-                failed = True
-                for problem in error.problems:
-                    sys.stderr.write(f"{problem}\n")
-                report.append(
-                    {"file": path, "ok": False, "problems": [str(p) for p in error.problems]}
-                )
-                continue
         sources = {s: sum(1 for p in deal.provenance if p.source == s) for s in SOURCES}
         report.append(
             {

@@ -49,6 +49,7 @@ class Result:
     principal_collected: F64Array  # (n_months,)
     interest_collected: F64Array  # (n_months,)
     fee_names: tuple[str, ...] = field(default=())
+    compiled: CompiledDeal | None = None  # the arrays the run was computed from (not copied)
 
     @property
     def n_months(self) -> int:
@@ -239,4 +240,5 @@ def _wrap(
         principal_collected=months.group_principal[:ran].sum(axis=1),
         interest_collected=months.group_interest[:ran].sum(axis=1),
         fee_names=tuple(fee.name for fee in deal.fees),
+        compiled=compiled,
     )

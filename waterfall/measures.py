@@ -193,7 +193,7 @@ def result_metrics(
     ``by_class`` prices single classes (an IO strip per 100 of its notional)."""
     by_class = by_class or {}
     classes = measured_classes(deal, by_class)
-    compiled = compile_deal(deal, scenario)
+    compiled = result.compiled or compile_deal(deal, scenario)  # run compiled it already
     n_months, n_tranches = compiled.n_months, len(deal.tranches)
     principal = np.zeros((1, n_months, n_tranches))
     cash = np.zeros((1, n_months, n_tranches))

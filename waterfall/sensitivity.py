@@ -145,8 +145,8 @@ def price_table(
     table = {name: np.full((n_prices, n_scenarios), np.nan) for name in ("y", "dm", "md")}
     wal, first, last = (np.zeros(n_scenarios) for _ in range(3))
     for column, scenario in enumerate(scenarios):
-        compiled = compile_deal(deal, scenario)
         result = run(deal, scenario)
+        compiled = result.compiled or compile_deal(deal, scenario)
         times = flow_times(deal, compiled)[: result.n_months]
         flows = result.principal[:, index] + result.interest[:, index]
         rows = np.repeat(flows[np.newaxis, :], n_prices, axis=0)
