@@ -176,6 +176,8 @@ _COMPENSATING = 7
 N_STATUS = 8
 
 
+HALF_CENT = 0.005
+
 TIE_CENTS = 1e-6
 """A product this close below a half cent counts as the half cent, and rounds up.
 
@@ -518,7 +520,8 @@ def _test_structure(
         if tranches.is_senior[tranche] == 1:
             senior += work.balance[tranche]
             has_seniors = True
-    enhancement = (pool_end - senior) / pool_end if pool_end > 0.0 else 0.0
+    # a pool under half a cent is gone: a ratio to it would only amplify float residue
+    enhancement = (pool_end - senior) / pool_end if pool_end >= HALF_CENT else 0.0
     out.senior_enhancement[month] = enhancement
     distribution = months.distribution_number[month]
     if (
@@ -535,7 +538,7 @@ def _test_structure(
         work.status[_STEPPED] = 1.0
     loss_share = work.status[_CUMULATIVE_LOSS] / terms.cutoff_balance
     is_triggered = loss_share > months.cumulative_loss_limit[month]
-    if pool_end > 0.0:
+    if pool_end >= HALF_CENT:
         delinquent = months.delinquent_balance[month] / pool_end
         is_triggered = is_triggered or (
             delinquent >= terms.delinquency_share_of_enhancement * enhancement
