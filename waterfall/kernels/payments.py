@@ -648,7 +648,9 @@ def _run_program(
             # the cap contract's payment goes to the carry-forwards first, then excess cash
             paid = out.basis_risk_paid[month]
             owed = work.carryforward
-            _split(targets, mode, owed, Account.CAP_CONTRACT, accounts, paid, group, ANY_GROUP)
+            if accounts[Account.CAP_CONTRACT] > 0.0:
+                contract = Account.CAP_CONTRACT
+                _split(targets, mode, owed, contract, accounts, paid, group, ANY_GROUP)
             _split(targets, mode, owed, Account.INTEREST, accounts, paid, group, ANY_GROUP)
         elif kind == Step.PAY_PENALTIES:
             out.penalties[month, targets[0]] += accounts[Account.PENALTIES]
