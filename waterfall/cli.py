@@ -37,7 +37,7 @@ from waterfall.report.plot import PlotUnavailable, plot_grid, plot_run
 from waterfall.report.plot import ensure_available as ensure_plot_available
 from waterfall.report.summary import pool_summary, result_summary
 from waterfall.report.text import cashflows_csv, pool_csv, pool_table, run_csv, run_table
-from waterfall.scenario import BASE, Scenario, check_curve, load_scenario
+from waterfall.scenario import BASE, Scenario, check_curve, check_groups, load_scenario
 from waterfall.sensitivity import (
     BREAKEVEN_TOLERANCE,
     breakeven,
@@ -258,8 +258,11 @@ def _curve_value(text: str) -> float | str:
         return text
 
 
-def scenario_from_flags(args: argparse.Namespace, base: Scenario) -> Scenario:
-    """Apply the command line's assumption flags on top of ``base``."""
+def scenario_from_flags(
+    args: argparse.Namespace, base: Scenario, deal: Deal | None = None
+) -> Scenario:
+    """Apply the command line's assumption flags on top of ``base``; a per-group flag
+    (``--cpr "group_1=62.5; group_2=12.1"``) must name ``deal``'s loan groups."""
     changes: dict[str, Any] = {}
     problems = []
     for field, measures in (
@@ -275,6 +278,13 @@ def scenario_from_flags(args: argparse.Namespace, base: Scenario) -> Scenario:
             curve, message = check_curve(measure, _curve_value(text))
             if curve is None:
                 problems.append(f"--{measure} {text!r}: {message}")
+            elif curve.by_group and deal is not None:
+                flagged = dataclasses.replace(BASE, **{field: curve})
+                groups = [g.name for g in deal.groups]
+                problems.extend(
+                    f"--{measure} {text!r}: {p.message}"
+                    for p in check_groups(flagged, groups, deal.name)
+                )
             changes[field] = curve
     if args.lag is not None:
         if not 0 <= args.lag <= 360:
@@ -307,7 +317,7 @@ def _base_scenario(args: argparse.Namespace, deal: Deal) -> Scenario:
 
 def _run(args: argparse.Namespace) -> int:
     deal = load_deal(args.deal)
-    scenario = scenario_from_flags(args, _base_scenario(args, deal))
+    scenario = scenario_from_flags(args, _base_scenario(args, deal), deal)
     if args.plot:
         problem = _plot_problem(args.plot)
         if problem:
@@ -405,7 +415,7 @@ def _reconcile(args: argparse.Namespace) -> int:
 
 def _breakeven(args: argparse.Namespace) -> int:
     deal = load_deal(args.deal)
-    base = scenario_from_flags(args, _base_scenario(args, deal))
+    base = scenario_from_flags(args, _base_scenario(args, deal), deal)
     classes = loss_classes(deal)
     if not args.all and args.class_name not in classes:
         raise UsageError(
@@ -533,7 +543,7 @@ def _column_point(axis: str, value: float, problems: list[str]) -> GridPoint:
 
 def _price_table(args: argparse.Namespace) -> int:
     deal = load_deal(args.deal)
-    base = scenario_from_flags(args, _base_scenario(args, deal))
+    base = scenario_from_flags(args, _base_scenario(args, deal), deal)
     problems = []
     priced = [t.name for t in deal.tranches if t.kind != "residual" and t.balance > 0.0]
     if args.class_name not in priced:

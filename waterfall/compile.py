@@ -19,6 +19,8 @@ from waterfall.deal.model import CollateralGroup, Deal, Tranche
 from waterfall.kernels.collateral import CollateralArrays, CollateralRates
 from waterfall.kernels.opcodes import Coupon, InterestPart, Mode, Step, TriggerMode, When
 from waterfall.kernels.payments import DealTerms, FeeArrays, TrancheArrays, WaterfallProgram
+from waterfall.errors import ScenarioFileError
+from waterfall.scenario.load import check_groups
 from waterfall.scenario.model import Curve, Scenario
 from waterfall.scenario.vectors import (
     cdr_to_mdr,
@@ -162,9 +164,9 @@ def scheduled_balance(note_rate: float, remaining_term: int, n_months: int) -> F
     return factor
 
 
-def curve_values(curve: Curve, n_months: int) -> F64Array:
-    """Per-month values of a curve as written (percent)."""
-    return to_monthly_vector(curve.spec, n_months)
+def curve_values(curve: Curve, n_months: int, group: str = "") -> F64Array:
+    """Per-month values of a curve as written (percent), for loan group ``group``."""
+    return to_monthly_vector(curve.for_group(group), n_months)
 
 
 def monthly_rates(
@@ -175,10 +177,10 @@ def monthly_rates(
     shape = (n_months, n_groups)
     smm, mdr, severity, seed = (np.zeros(shape) for _ in range(4))
     lag = scenario.recovery_lag_months
-    prepay = curve_values(scenario.prepayment, n_months) / 100.0
-    default = curve_values(scenario.default, n_months) / 100.0
-    loss_severity = curve_values(scenario.severity, n_months) / 100.0
     for index, group in enumerate(groups):
+        prepay = curve_values(scenario.prepayment, n_months, group.name) / 100.0
+        default = curve_values(scenario.default, n_months, group.name) / 100.0
+        loss_severity = curve_values(scenario.severity, n_months, group.name) / 100.0
         age_month = group.age + np.arange(1, n_months + 1, dtype=np.int64)
         smm[:, index] = _to_smm(scenario.prepayment.measure, prepay, age_month)
         final = group.age + group.remaining_term
@@ -239,7 +241,16 @@ def index_rates(deal: Deal, scenario: Scenario, n_months: int) -> F64Array:
 
 
 def compile_deal(deal: Deal, scenario: Scenario) -> CompiledDeal:
-    """Turn a deal and a scenario into the kernels' arrays."""
+    """Turn a deal and a scenario into the kernels' arrays.
+
+    Raises
+    ------
+    ScenarioFileError
+        When a per-group curve of the scenario does not name exactly the deal's loan groups.
+    """
+    problems = check_groups(scenario, [g.name for g in deal.groups], deal.name)
+    if problems:
+        raise ScenarioFileError(problems)
     longest = max(group.remaining_term for group in deal.groups)
     n_months = scenario.months or longest
     cal = build_calendar(deal, n_months)
