@@ -45,6 +45,7 @@ from waterfall.sensitivity import (
     price_table,
 )
 from waterfall.statement.calibrate import (
+    DEFAULT_METHODS,
     DEFAULT_RECOVERY_LAG_MONTHS,
     calibrate,
     calibrated_deal_text,
@@ -212,6 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         help="percent of 90+ day delinquencies added to the liquidation pipeline (default 0)",
+    )
+    calibrate_parser.add_argument(
+        "--default-method",
+        choices=DEFAULT_METHODS,
+        default="pipeline",
+        help="the observed scenario's CDR: the rate that keeps the 60+ day pipeline at its "
+        "size over the lag (default), or the period's liquidations (one-month)",
     )
     calibrate_parser.add_argument(
         "--dry-run", action="store_true", help="print the figures, write nothing"
@@ -758,6 +766,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         args.statement,
         roll_60_89=args.roll_60_89 / 100.0,
         roll_90_plus=args.roll_90_plus / 100.0,
+        lag=args.lag,
     )
     scenario_path = Path(
         args.scenario_out
@@ -779,12 +788,14 @@ def _calibrate(args: argparse.Namespace) -> int:
         sys.stdout.write(f"{'figure':<36} {'value':>20}  source\n")
         for f in calibration.figures:
             sys.stdout.write(f"{f.name:<36} {f.formatted():>20}  {f.source}\n")
+            if f.formula:
+                sys.stdout.write(f"{'':<38}= {f.formula}\n")
     if args.dry_run:
         return 0
     if output_target(scenario_path) == output_target(Path(args.deal)):
         raise UsageError(f"--scenario-out {scenario_path}: that is the deal file itself")
     deal_text = calibrated_deal_text(deal, _read_text(args.deal), calibration, scenario_path)
-    scenario_text = observed_scenario_text(calibration, deal.name, args.lag)
+    scenario_text = observed_scenario_text(calibration, deal.name, args.lag, args.default_method)
     write_atomically(scenario_path, scenario_text)
     write_atomically(Path(args.deal), deal_text)
     load_deal(args.deal)  # the rewritten deal must still load

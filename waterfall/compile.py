@@ -16,10 +16,10 @@ import numpy as np
 
 from waterfall._types import F64Array, I64Array
 from waterfall.deal.model import CollateralGroup, Deal, Tranche
+from waterfall.errors import ScenarioFileError
 from waterfall.kernels.collateral import CollateralArrays, CollateralRates
 from waterfall.kernels.opcodes import Coupon, InterestPart, Mode, Step, TriggerMode, When
 from waterfall.kernels.payments import DealTerms, FeeArrays, TrancheArrays, WaterfallProgram
-from waterfall.errors import ScenarioFileError
 from waterfall.scenario.load import check_groups
 from waterfall.scenario.model import Curve, Scenario
 from waterfall.scenario.vectors import (
