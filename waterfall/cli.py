@@ -37,7 +37,8 @@ from waterfall.report.plot import PlotUnavailable, plot_grid, plot_run
 from waterfall.report.plot import ensure_available as ensure_plot_available
 from waterfall.report.summary import pool_summary, result_summary
 from waterfall.report.text import cashflows_csv, pool_csv, pool_table, run_csv, run_table
-from waterfall.scenario import BASE, Scenario, check_curve, check_groups, load_scenario
+from waterfall.scenario import BASE, Scenario, check_curve, load_scenario
+from waterfall.scenario.load import check_curve_groups
 from waterfall.sensitivity import (
     BREAKEVEN_TOLERANCE,
     breakeven,
@@ -52,7 +53,7 @@ from waterfall.statement.calibrate import (
     observed_scenario_text,
 )
 from waterfall.statement.read import parse_statement
-from waterfall.statement.reconcile import reconcile
+from waterfall.statement.reconcile import BASES, reconcile
 
 EXIT_BAD_FILE = 1
 EXIT_USAGE = 2
@@ -287,11 +288,10 @@ def scenario_from_flags(
             if curve is None:
                 problems.append(f"--{measure} {text!r}: {message}")
             elif curve.by_group and deal is not None:
-                flagged = dataclasses.replace(BASE, **{field: curve})
                 groups = [g.name for g in deal.groups]
                 problems.extend(
                     f"--{measure} {text!r}: {p.message}"
-                    for p in check_groups(flagged, groups, deal.name)
+                    for p in check_curve_groups(curve, groups, deal.name)
                 )
             changes[field] = curve
     if args.lag is not None:
@@ -392,6 +392,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     rows = [
         {
             "line": line.name,
+            "basis": line.basis,
             "reported": float(line.reported),
             "modeled": round(float(line.modeled), max(line.decimals, 8)),
             "difference": float(line.difference),
@@ -401,22 +402,29 @@ def _reconcile(args: argparse.Namespace) -> int:
         for line in lines
     ]
     failed = [line for line in lines if not line.is_reconciled]
+    counts = {basis: sum(1 for line in lines if line.basis == basis) for basis in BASES}
     if args.format == "json":
-        sys.stdout.write(json.dumps({"lines": rows}) + "\n")
+        sys.stdout.write(json.dumps({"lines": rows, "counts": counts}) + "\n")
     elif args.format == "csv":
         sys.stdout.write(rows_csv(rows))
     else:
-        sys.stdout.write(f"{'line':<46} {'reported':>20} {'modeled':>20} {'difference':>13}\n")
+        sys.stdout.write(
+            f"{'line':<46} {'basis':<7} {'reported':>20} {'modeled':>20} {'difference':>13}\n"
+        )
         for line in lines:
             mark = "" if line.is_exact else f"  <- {line.explained or 'UNEXPLAINED'}"
+            if not line.is_reconciled and line.basis == "fitted":
+                mark += " (the deal's calibration to this statement differs: calibrate again)"
             d = line.decimals
             sys.stdout.write(
-                f"{line.name:<46} {line.reported:>20,.{d}f} {line.modeled:>20,.{d}f} "
-                f"{line.difference:>13,.{d}f}{mark}\n"
+                f"{line.name:<46} {line.basis:<7} {line.reported:>20,.{d}f} "
+                f"{line.modeled:>20,.{d}f} {line.difference:>13,.{d}f}{mark}\n"
             )
         sys.stdout.write(
             f"{len(lines) - len(failed)} of {len(lines)} lines reconciled to the cent or "
-            "explained\n"
+            f"explained: {counts['checked']} checked (computed without reading them), "
+            f"{counts['input']} input (read from this statement), {counts['fitted']} fitted "
+            "(calibrated to it)\n"
         )
     return 1 if failed else 0
 

@@ -33,9 +33,18 @@ def copy_of_the_deal(tmp_path: Path) -> Path:
     return Path(shutil.copy(DEAL, tmp_path / "deals" / DEAL.name))
 
 
-def calibrated(text: str | None = None, **rolls: float):  # type: ignore[no-untyped-def]
+def calibrated(  # type: ignore[no-untyped-def]
+    text: str | None = None, roll_60_89: float = 0.0, roll_90_plus: float = 0.0
+):
     text = STATEMENT.read_text() if text is None else text
-    return calibrate(load_deal(DEAL), parse_statement(text, "s.txt"), text, "s.txt", **rolls)
+    return calibrate(
+        load_deal(DEAL),
+        parse_statement(text, "s.txt"),
+        text,
+        "s.txt",
+        roll_60_89=roll_60_89,
+        roll_90_plus=roll_90_plus,
+    )
 
 
 def test_rates_follow_the_arithmetic_of_deal_notes() -> None:
@@ -207,7 +216,7 @@ def test_run_with_no_flags_uses_the_calibrated_scenario(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     observed = load_scenario(SCENARIO)
-    cpr = dict(observed.prepayment.by_group)
+    cpr = {name: float(spec) for name, spec in observed.prepayment.by_group}
     assert round(cpr["group_1"], 2) == 62.93
     assert round(cpr["group_2"], 2) == 12.28
     assert main(["run", str(DEAL), "--format", "json"]) == 0

@@ -178,25 +178,33 @@ def _group_curve(r: Reader, measure: str, specs: dict[Any, Any], path: PathKey) 
 def check_groups(scenario: Scenario, groups: Sequence[str], deal_name: str) -> list[Problem]:
     """Problems of per-group curves that do not name exactly the deal's loan groups."""
     problems = []
-    known = ", ".join(groups)
     for curve in (scenario.prepayment, scenario.default, scenario.severity):
-        if not curve.by_group:
-            continue
-        named = [name for name, _ in curve.by_group]
-        marks = curve.marks or ((0, 0),) * len(named)
-        for name, (line, column) in zip(named, marks, strict=True):
-            if name not in groups:
-                problems.append(
-                    Problem(scenario.source or "command line", line, column,
-                            f"{curve.measure}.{name}",
-                            f"no loan group '{name}' in {deal_name}; its groups: {known}")
-                )  # fmt: skip
-        missing = [g for g in groups if g not in named]
-        if missing:
+        problems += check_curve_groups(curve, groups, deal_name, scenario.source)
+    return problems
+
+
+def check_curve_groups(
+    curve: Curve, groups: Sequence[str], deal_name: str, source: str = ""
+) -> list[Problem]:
+    """Problems of one per-group curve that does not name exactly the deal's loan groups."""
+    if not curve.by_group:
+        return []
+    problems: list[Problem] = []
+    known = ", ".join(groups)
+    file = source or "command line"
+    named = [name for name, _ in curve.by_group]
+    marks = curve.marks or ((0, 0),) * len(named)
+    for name, (line, column) in zip(named, marks, strict=True):
+        if name not in groups:
             problems.append(
-                Problem(scenario.source or "command line", marks[0][0], marks[0][1],
-                        curve.measure,
-                        f"no value for {', '.join(missing)}; give every loan group of "
-                        f"{deal_name} ({known}) or one value for all")
+                Problem(file, line, column, f"{curve.measure}.{name}",
+                        f"no loan group '{name}' in {deal_name}; its groups: {known}")
             )  # fmt: skip
+    missing = [g for g in groups if g not in named]
+    if missing:
+        problems.append(
+            Problem(file, marks[0][0], marks[0][1], curve.measure,
+                    f"no value for {', '.join(missing)}; give every loan group of "
+                    f"{deal_name} ({known}) or one value for all")
+        )  # fmt: skip
     return problems

@@ -397,8 +397,8 @@ def calibrate(
     }
     pool = _f(principal.ending_balance)
     bonds = sum(balances[t.name] for t in deal.tranches if t.kind == "bond")
-    ending = group_balances(deal, {n: balances[n] for n in seniors}, pool, cumulative)
-    group_balances_end = ending.balance
+    history = group_balances(deal, {n: balances[n] for n in seniors}, pool, cumulative)
+    group_balances_end = history.balance
     weights = [group_balances_end[g.name] / pool for g in deal.groups]
     pipeline_parts = {
         "foreclosure": sum(_f(r.balance) for r in statement.foreclosures),
@@ -449,7 +449,7 @@ def calibrate(
                 "dollars",
                 f"{lines.cite('End Bal', 'Cum Net Real Losses since Startup Day')}; "
                 + "; ".join(class_source(n) for n in by_group[g.name]),
-                ending.formula[g.name],
+                history.formula[g.name],
             )
             for g in deal.groups
         ),
