@@ -18,7 +18,13 @@ from waterfall.deal import Deal, load_deal
 from waterfall.deal.load import SOURCES
 from waterfall.deal.model import CollateralGroup
 from waterfall.engine import project_pool, run
-from waterfall.errors import GridFileError, InputFileError, Problem, UsageError
+from waterfall.errors import (
+    GridFileError,
+    InputFileError,
+    Problem,
+    ScenarioFileError,
+    UsageError,
+)
 from waterfall.grid import GridPoint, load_grid
 from waterfall.grid.cluster import ClusterUnavailable, run_grid_on_cluster
 from waterfall.grid.run import BLOCK_SIZE, GridResult, describe, run_grid, scenario_for
@@ -38,7 +44,7 @@ from waterfall.report.plot import ensure_available as ensure_plot_available
 from waterfall.report.summary import pool_summary, result_summary
 from waterfall.report.text import cashflows_csv, pool_csv, pool_table, run_csv, run_table
 from waterfall.scenario import BASE, Scenario, check_curve, load_scenario
-from waterfall.scenario.load import check_curve_groups
+from waterfall.scenario.load import check_curve_groups, check_groups
 from waterfall.sensitivity import (
     BREAKEVEN_TOLERANCE,
     breakeven,
@@ -829,7 +835,11 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             deal = load_deal(path)
             if deal.default_scenario:
-                load_scenario(deal.default_scenario)
+                scenario = load_scenario(deal.default_scenario)
+                names = [g.name for g in deal.groups]
+                problems = check_groups(scenario, names, deal.name)
+                if problems:
+                    raise ScenarioFileError(problems)
         except InputFileError as error:
             failed = True
             for problem in error.problems:
