@@ -43,7 +43,7 @@ from waterfall.report.plot import PlotUnavailable, plot_grid, plot_run
 from waterfall.report.plot import ensure_available as ensure_plot_available
 from waterfall.report.summary import pool_summary, result_summary
 from waterfall.report.text import cashflows_csv, pool_csv, pool_table, run_csv, run_table
-from waterfall.scenario import BASE, Scenario, check_curve, load_scenario
+from waterfall.scenario import BASE, Curve, Scenario, check_curve, load_scenario
 from waterfall.scenario.load import check_curve_groups, check_groups
 from waterfall.sensitivity import (
     BREAKEVEN_TOLERANCE,
@@ -694,6 +694,14 @@ def _grid(args: argparse.Namespace) -> int:
         Problem(spec.source, line, 1, f"price.{name}", f"no class {name} to price in {deal.name}")
         for name, _, line in spec.class_prices
         if name not in priceable
+    ]
+    groups = [g.name for g in deal.groups]
+    unknown += [
+        problem
+        for point in spec.points
+        for value in (point.cpr, point.cdr, point.severity)
+        if isinstance(value, Curve)
+        for problem in check_curve_groups(value, groups, deal.name, spec.source)
     ]
     if unknown:
         raise GridFileError(unknown)

@@ -164,9 +164,18 @@ def scheduled_balance(note_rate: float, remaining_term: int, n_months: int) -> F
     return factor
 
 
+RATE_MEASURES = ("cpr", "smm", "cdr", "mdr", "severity")
+"""Measures that are a share of a balance: a scaled curve stops at 100%."""
+
+
 def curve_values(curve: Curve, n_months: int, group: str = "") -> F64Array:
-    """Per-month values of a curve as written (percent), for loan group ``group``."""
-    return to_monthly_vector(curve.for_group(group), n_months)
+    """Per-month values of a curve as written (percent), for loan group ``group``, times the
+    curve's ``scale`` (a rate stops at 100%)."""
+    values = to_monthly_vector(curve.for_group(group), n_months)
+    if curve.scale == 1.0:
+        return values
+    scaled: F64Array = values * curve.scale
+    return np.minimum(scaled, 100.0) if curve.measure in RATE_MEASURES else scaled
 
 
 def monthly_rates(

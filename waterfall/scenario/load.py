@@ -146,7 +146,7 @@ def load_scenario(path: str | Path, base: Scenario = BASE) -> Scenario:
 
 def _curve(r: Reader, measure: str, spec: Any, path: PathKey) -> Curve:
     if isinstance(spec, dict) and measure != "libor":
-        return _group_curve(r, measure, spec, path)
+        return read_group_curve(r, measure, spec, path)
     curve, message = check_curve(measure, spec)
     if curve is None:
         r.fail(path, message)
@@ -154,7 +154,7 @@ def _curve(r: Reader, measure: str, spec: Any, path: PathKey) -> Curve:
     return curve
 
 
-def _group_curve(r: Reader, measure: str, specs: dict[Any, Any], path: PathKey) -> Curve:
+def read_group_curve(r: Reader, measure: str, specs: dict[Any, Any], path: PathKey) -> Curve:
     """``{group_1: 62.5, group_2: "4 11R 27"}``: one curve per loan group, by name."""
     if not specs:
         r.fail(path, "expected one value per loan group, e.g. {group_1: 62.5, group_2: 12.1}")

@@ -24,16 +24,18 @@ class Curve:
     spec: float | str
     by_group: tuple[tuple[str, float | str], ...] = ()
     marks: tuple[tuple[int, int], ...] = field(default=(), compare=False)  # (line, column)
+    scale: float = 1.0  # every group's values times this (a grid's multiplier), capped at 100%
 
     def for_group(self, name: str) -> float | str:
         """The spec of loan group ``name``: its own when ``by_group`` names it, else ``spec``."""
         return dict(self.by_group).get(name, self.spec)
 
     def __str__(self) -> str:
+        times = "" if self.scale == 1.0 else f" x {self.scale:g}"
         if self.by_group:
             specs = ", ".join(f"{name} {_spec(spec)}" for name, spec in self.by_group)
-            return f"{self.measure} {{{specs}}}"
-        return f"{self.measure} {_spec(self.spec)}"
+            return f"{self.measure} {{{specs}}}{times}"
+        return f"{self.measure} {_spec(self.spec)}{times}"
 
 
 def _spec(spec: float | str) -> str:
