@@ -4,18 +4,22 @@ Everything here is arithmetic on the statement's printed figures (DEAL_NOTES.md 
 formula); each figure keeps the statement line it comes from, so the deal file and the
 observed scenario can say where every number was read.
 
-* **Starting state**: every class's ending balance, the pool's ending balance split into the
-  deal's loan groups (group balances are not reported: pro rata to the seniors' ending
-  balances, because each senior class is paid from its own group), and the liquidation
-  pipeline (foreclosure + bankruptcy + REO, optionally plus rolled 60+ day delinquencies)
-  split the same way.
+* **Starting state**: every class's ending balance, the loan groups' balances derived from
+  the deal's history (``statement.groups``: group balances are not reported), the required
+  OC, and the liquidation pipeline (foreclosure + bankruptcy + REO, optionally plus rolled
+  60+ day delinquencies) split in proportion to the group balances.
 * **Rates**: one-month LIBOR implied by the floaters' printed coupons less the deal's margins
   (every floater must imply the same fixing), then each floater's margin; the servicing-fee
-  rate; the rate of the senior expense the statement does not name.
+  rate (fee with ``role: servicing``); the rate of the senior expense the statement does not
+  name (fee with ``role: senior_expense``).
 * **Observed one-month performance** (STANDARDS 1.1, 1.3): SMM = (prepayments +
   curtailments) / (beginning balance - scheduled principal); MDR = liquidated balance
   (net liquidation proceeds + realized losses) / beginning balance; severity = realized
   losses / liquidated balance; CPR and CDR annualize them.
+* **Each group's speed**, fitted so that the period's senior principal split is reproduced
+  (``statement.groups.fitted_smm``), and the **pipeline default rate**: the MDR whose new
+  defaults replace the 60+ day pipeline (60-89 and 90+ days, foreclosure, bankruptcy, REO)
+  as it liquidates over the recovery lag, on the performing balance.
 """
 
 from __future__ import annotations
