@@ -17,7 +17,13 @@ from waterfall.kernels.collateral import (
 )
 from waterfall.kernels.grid import fill_months
 from waterfall.kernels.opcodes import N_ACCOUNTS
-from waterfall.kernels.payments import MonthArrays, PaymentsOut, Workspace, apply_waterfall
+from waterfall.kernels.payments import (
+    N_STATUS,
+    MonthArrays,
+    PaymentsOut,
+    Workspace,
+    apply_waterfall,
+)
 from waterfall.scenario.model import Scenario
 
 COLLATERAL_COLUMNS = CollateralOut._fields
@@ -117,12 +123,17 @@ def _month_arrays(compiled: CompiledDeal, col: CollateralOut, is_advancing: bool
         group_balance=np.zeros((n_months + 1, n_groups)),
         delinquent_balance=np.zeros(n_months),
         penalties=np.zeros(n_months),
+        group_note_rate=compiled.note_rate,
+        cap_contract_notional=compiled.cap_contract_notional,
+        prepayment_interest_shortfall=np.zeros(n_months),
+        relief_act_shortfall=np.zeros(n_months),
     )
     fill_months(
         col,
         start_balance(compiled.collateral),
         compiled.penalty_share,
         is_advancing,
+        compiled.shortfall,
         months,
     )
     return months
@@ -148,7 +159,8 @@ PAYMENT_MONTH_FIELDS = (
     "overcollateralization",
     "oc_target",
     "senior_enhancement",
-    "available_funds_cap",
+    "cap_contract_payment",
+    "compensating_interest",
     "net_monthly_excess",
     "is_stepped_down",
     "is_trigger_event",
@@ -157,7 +169,7 @@ PAYMENT_MONTH_FIELDS = (
 )
 
 
-def allocate_workspace(n_tranches: int) -> Workspace:
+def allocate_workspace(n_tranches: int, n_groups: int) -> Workspace:
     """Scratch arrays for one run of ``apply_waterfall``."""
     per_tranche = [np.zeros(n_tranches) for _ in range(7)]
     balance, unpaid, unreimbursed, carryforward, due_current, due_carried, owed = per_tranche
@@ -170,7 +182,9 @@ def allocate_workspace(n_tranches: int) -> Workspace:
         due_carried,
         owed,
         accounts=np.zeros(N_ACCOUNTS),
-        status=np.zeros(8),
+        status=np.zeros(N_STATUS),
+        group_rate=np.zeros(n_groups),
+        group_netted=np.zeros(n_groups),
     )
 
 
@@ -189,7 +203,7 @@ def run(deal: Deal, scenario: Scenario) -> Result:
         compiled.fees,
         months,
         compiled.terms,
-        allocate_workspace(n_tranches),
+        allocate_workspace(n_tranches, n_groups),
         out,
     )
     return _wrap(deal, scenario, compiled, col, months, out, ran)

@@ -65,7 +65,7 @@ def assert_interest_is_paid_in_order(result: Result) -> None:
     for month in range(result.n_months):
         # capped interest is rounded half up class by class, so when the cap binds the
         # capped classes may together be owed up to half a cent each more than it leaves
-        binding = sum(1 for i in capped if p.coupon[month, i] == p.available_funds_cap[month])
+        binding = sum(1 for i in capped if p.coupon[month, i] == p.cap_rate[month, i])
         tolerance = CENT + 0.005 * binding
         short = [
             name
