@@ -18,7 +18,13 @@ from waterfall.deal import Deal, load_deal
 from waterfall.deal.load import SOURCES
 from waterfall.deal.model import CollateralGroup
 from waterfall.engine import project_pool, run
-from waterfall.errors import GridFileError, InputFileError, Problem, UsageError
+from waterfall.errors import (
+    GridFileError,
+    InputFileError,
+    Problem,
+    ScenarioFileError,
+    UsageError,
+)
 from waterfall.grid import GridPoint, load_grid
 from waterfall.grid.cluster import ClusterUnavailable, run_grid_on_cluster
 from waterfall.grid.run import BLOCK_SIZE, GridResult, describe, run_grid, scenario_for
@@ -37,7 +43,8 @@ from waterfall.report.plot import PlotUnavailable, plot_grid, plot_run
 from waterfall.report.plot import ensure_available as ensure_plot_available
 from waterfall.report.summary import pool_summary, result_summary
 from waterfall.report.text import cashflows_csv, pool_csv, pool_table, run_csv, run_table
-from waterfall.scenario import BASE, Scenario, check_curve, load_scenario
+from waterfall.scenario import BASE, Curve, Scenario, check_curve, load_scenario
+from waterfall.scenario.load import check_curve_groups, check_groups
 from waterfall.sensitivity import (
     BREAKEVEN_TOLERANCE,
     breakeven,
@@ -45,13 +52,14 @@ from waterfall.sensitivity import (
     price_table,
 )
 from waterfall.statement.calibrate import (
+    DEFAULT_METHODS,
     DEFAULT_RECOVERY_LAG_MONTHS,
     calibrate,
     calibrated_deal_text,
     observed_scenario_text,
 )
 from waterfall.statement.read import parse_statement
-from waterfall.statement.reconcile import reconcile
+from waterfall.statement.reconcile import BASES, reconcile
 
 EXIT_BAD_FILE = 1
 EXIT_USAGE = 2
@@ -225,6 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="percent of 90+ day delinquencies added to the liquidation pipeline (default 0)",
     )
     calibrate_parser.add_argument(
+        "--default-method",
+        choices=DEFAULT_METHODS,
+        default="pipeline",
+        help="the observed scenario's CDR: the rate that keeps the 60+ day pipeline at its "
+        "size over the lag (default), or the period's liquidations (one-month)",
+    )
+    calibrate_parser.add_argument(
         "--dry-run", action="store_true", help="print the figures, write nothing"
     )
     calibrate_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
@@ -269,8 +284,11 @@ def _curve_value(text: str) -> float | str:
         return text
 
 
-def scenario_from_flags(args: argparse.Namespace, base: Scenario) -> Scenario:
-    """Apply the command line's assumption flags on top of ``base``."""
+def scenario_from_flags(
+    args: argparse.Namespace, base: Scenario, deal: Deal | None = None
+) -> Scenario:
+    """Apply the command line's assumption flags on top of ``base``; a per-group flag
+    (``--cpr "group_1=62.5; group_2=12.1"``) must name ``deal``'s loan groups."""
     changes: dict[str, Any] = {}
     problems = []
     for field, measures in (
@@ -286,6 +304,12 @@ def scenario_from_flags(args: argparse.Namespace, base: Scenario) -> Scenario:
             curve, message = check_curve(measure, _curve_value(text))
             if curve is None:
                 problems.append(f"--{measure} {text!r}: {message}")
+            elif curve.by_group and deal is not None:
+                groups = [g.name for g in deal.groups]
+                problems.extend(
+                    f"--{measure} {text!r}: {p.message}"
+                    for p in check_curve_groups(curve, groups, deal.name)
+                )
             changes[field] = curve
     if args.lag is not None:
         if not 0 <= args.lag <= 360:
@@ -328,7 +352,7 @@ def _base_scenario(args: argparse.Namespace, deal: Deal) -> Scenario:
 
 def _run(args: argparse.Namespace) -> int:
     deal = load_deal(args.deal)
-    scenario = scenario_from_flags(args, _base_scenario(args, deal))
+    scenario = scenario_from_flags(args, _base_scenario(args, deal), deal)
     if args.plot:
         problem = _plot_problem(args.plot)
         if problem:
@@ -395,6 +419,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     rows = [
         {
             "line": line.name,
+            "basis": line.basis,
             "reported": float(line.reported),
             "modeled": round(float(line.modeled), max(line.decimals, 8)),
             "difference": float(line.difference),
@@ -404,29 +429,36 @@ def _reconcile(args: argparse.Namespace) -> int:
         for line in lines
     ]
     failed = [line for line in lines if not line.is_reconciled]
+    counts = {basis: sum(1 for line in lines if line.basis == basis) for basis in BASES}
     if args.format == "json":
-        sys.stdout.write(json.dumps({"lines": rows}) + "\n")
+        sys.stdout.write(json.dumps({"lines": rows, "counts": counts}) + "\n")
     elif args.format == "csv":
         sys.stdout.write(rows_csv(rows))
     else:
-        sys.stdout.write(f"{'line':<46} {'reported':>20} {'modeled':>20} {'difference':>13}\n")
+        sys.stdout.write(
+            f"{'line':<46} {'basis':<7} {'reported':>20} {'modeled':>20} {'difference':>13}\n"
+        )
         for line in lines:
             mark = "" if line.is_exact else f"  <- {line.explained or 'UNEXPLAINED'}"
+            if not line.is_reconciled and line.basis == "fitted":
+                mark += " (the deal's calibration to this statement differs: calibrate again)"
             d = line.decimals
             sys.stdout.write(
-                f"{line.name:<46} {line.reported:>20,.{d}f} {line.modeled:>20,.{d}f} "
-                f"{line.difference:>13,.{d}f}{mark}\n"
+                f"{line.name:<46} {line.basis:<7} {line.reported:>20,.{d}f} "
+                f"{line.modeled:>20,.{d}f} {line.difference:>13,.{d}f}{mark}\n"
             )
         sys.stdout.write(
             f"{len(lines) - len(failed)} of {len(lines)} lines reconciled to the cent or "
-            "explained\n"
+            f"explained: {counts['checked']} checked (computed without reading them), "
+            f"{counts['input']} input (read from this statement), {counts['fitted']} fitted "
+            "(calibrated to it)\n"
         )
     return 1 if failed else 0
 
 
 def _breakeven(args: argparse.Namespace) -> int:
     deal = load_deal(args.deal)
-    base = scenario_from_flags(args, _base_scenario(args, deal))
+    base = scenario_from_flags(args, _base_scenario(args, deal), deal)
     classes = loss_classes(deal)
     if not args.all and args.class_name not in classes:
         raise UsageError(
@@ -554,7 +586,7 @@ def _column_point(axis: str, value: float, problems: list[str]) -> GridPoint:
 
 def _price_table(args: argparse.Namespace) -> int:
     deal = load_deal(args.deal)
-    base = scenario_from_flags(args, _base_scenario(args, deal))
+    base = scenario_from_flags(args, _base_scenario(args, deal), deal)
     problems = []
     priced = [t.name for t in deal.tranches if t.kind != "residual" and t.balance > 0.0]
     if args.class_name not in priced:
@@ -684,6 +716,14 @@ def _grid(args: argparse.Namespace) -> int:
         for name, _, line in spec.class_prices
         if name not in priceable
     ]
+    groups = [g.name for g in deal.groups]
+    unknown += [
+        problem
+        for point in spec.points
+        for value in (point.cpr, point.cdr, point.severity)
+        if isinstance(value, Curve)
+        for problem in check_curve_groups(value, groups, deal.name, spec.source)
+    ]
     if unknown:
         raise GridFileError(unknown)
     by_class = {name: value for name, value, _ in spec.class_prices}
@@ -769,6 +809,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         args.statement,
         roll_60_89=args.roll_60_89 / 100.0,
         roll_90_plus=args.roll_90_plus / 100.0,
+        lag=args.lag,
     )
     scenario_path = Path(
         args.scenario_out
@@ -790,12 +831,14 @@ def _calibrate(args: argparse.Namespace) -> int:
         sys.stdout.write(f"{'figure':<36} {'value':>20}  source\n")
         for f in calibration.figures:
             sys.stdout.write(f"{f.name:<36} {f.formatted():>20}  {f.source}\n")
+            if f.formula:
+                sys.stdout.write(f"{'':<38}= {f.formula}\n")
     if args.dry_run:
         return 0
     if output_target(scenario_path) == output_target(Path(args.deal)):
         raise UsageError(f"--scenario-out {scenario_path}: that is the deal file itself")
     deal_text = calibrated_deal_text(deal, _read_text(args.deal), calibration, scenario_path)
-    scenario_text = observed_scenario_text(calibration, deal.name, args.lag)
+    scenario_text = observed_scenario_text(calibration, deal.name, args.lag, args.default_method)
     write_atomically(scenario_path, scenario_text)
     write_atomically(Path(args.deal), deal_text)
     load_deal(args.deal)  # the rewritten deal must still load
@@ -821,7 +864,11 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             deal = load_deal(path)
             if deal.default_scenario:
-                load_scenario(deal.default_scenario)
+                scenario = load_scenario(deal.default_scenario)
+                names = [g.name for g in deal.groups]
+                problems = check_groups(scenario, names, deal.name)
+                if problems:
+                    raise ScenarioFileError(problems)
         except InputFileError as error:
             failed = True
             for problem in error.problems:

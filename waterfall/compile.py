@@ -17,6 +17,7 @@ import numpy as np
 
 from waterfall._types import F64Array, I64Array
 from waterfall.deal.model import CollateralGroup, Deal, NotionalStep, Tranche
+from waterfall.errors import ScenarioFileError
 from waterfall.kernels.collateral import CollateralArrays, CollateralRates
 from waterfall.kernels.grid import InterestShortfalls
 from waterfall.kernels.opcodes import (
@@ -29,6 +30,7 @@ from waterfall.kernels.opcodes import (
     When,
 )
 from waterfall.kernels.payments import DealTerms, FeeArrays, TrancheArrays, WaterfallProgram
+from waterfall.scenario.load import check_groups
 from waterfall.scenario.model import Curve, Scenario
 from waterfall.scenario.vectors import (
     cdr_to_mdr,
@@ -176,9 +178,18 @@ def scheduled_balance(note_rate: float, remaining_term: int, n_months: int) -> F
     return factor
 
 
-def curve_values(curve: Curve, n_months: int) -> F64Array:
-    """Per-month values of a curve as written (percent)."""
-    return to_monthly_vector(curve.spec, n_months)
+RATE_MEASURES = ("cpr", "smm", "cdr", "mdr", "severity")
+"""Measures that are a share of a balance: a scaled curve stops at 100%."""
+
+
+def curve_values(curve: Curve, n_months: int, group: str = "") -> F64Array:
+    """Per-month values of a curve as written (percent), for loan group ``group``, times the
+    curve's ``scale`` (a rate stops at 100%)."""
+    values = to_monthly_vector(curve.for_group(group), n_months)
+    if curve.scale == 1.0:
+        return values
+    scaled: F64Array = values * curve.scale
+    return np.minimum(scaled, 100.0) if curve.measure in RATE_MEASURES else scaled
 
 
 def monthly_rates(
@@ -189,10 +200,10 @@ def monthly_rates(
     shape = (n_months, n_groups)
     smm, mdr, severity, seed = (np.zeros(shape) for _ in range(4))
     lag = scenario.recovery_lag_months
-    prepay = curve_values(scenario.prepayment, n_months) / 100.0
-    default = curve_values(scenario.default, n_months) / 100.0
-    loss_severity = curve_values(scenario.severity, n_months) / 100.0
     for index, group in enumerate(groups):
+        prepay = curve_values(scenario.prepayment, n_months, group.name) / 100.0
+        default = curve_values(scenario.default, n_months, group.name) / 100.0
+        loss_severity = curve_values(scenario.severity, n_months, group.name) / 100.0
         age_month = group.age + np.arange(1, n_months + 1, dtype=np.int64)
         smm[:, index] = _to_smm(scenario.prepayment.measure, prepay, age_month)
         final = group.age + group.remaining_term
@@ -253,7 +264,16 @@ def index_rates(deal: Deal, scenario: Scenario, n_months: int) -> F64Array:
 
 
 def compile_deal(deal: Deal, scenario: Scenario) -> CompiledDeal:
-    """Turn a deal and a scenario into the kernels' arrays."""
+    """Turn a deal and a scenario into the kernels' arrays.
+
+    Raises
+    ------
+    ScenarioFileError
+        When a per-group curve of the scenario does not name exactly the deal's loan groups.
+    """
+    problems = check_groups(scenario, [g.name for g in deal.groups], deal.name)
+    if problems:
+        raise ScenarioFileError(problems)
     longest = max(group.remaining_term for group in deal.groups)
     n_months = scenario.months or longest
     cal = build_calendar(deal, n_months)

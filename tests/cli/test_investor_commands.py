@@ -88,13 +88,13 @@ def test_a_senior_loses_when_the_pool_runs_out_and_it_counts(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # seniors are never written down in this deal; at 10 CPR, 20 CDR, 60% severity the pool
-    # is gone with A-1 still owed: principal paid + loss = the starting balance
+    # is gone with A-2 still owed: principal paid + loss = the starting balance
     out = json_of(capsys, "run", DEAL_PATH, "--cpr", "10", "--cdr", "20", "--severity", "60",
                   "--format", "json")  # fmt: skip
-    a1 = next(c for c in out["classes"] if c["name"] == "A-1")
-    assert a1["writedown"] == 0.0
-    assert a1["principal_loss"] > 1_000_000
-    assert a1["principal"] + a1["principal_loss"] == pytest.approx(124_074_387.46, abs=0.01)
+    a2 = next(c for c in out["classes"] if c["name"] == "A-2")
+    assert a2["writedown"] == 0.0
+    assert a2["principal_loss"] > 1_000_000
+    assert a2["principal"] + a2["principal_loss"] == pytest.approx(489_471_511.95, abs=0.01)
     assert main(["breakeven", DEAL_PATH, "--class", "A-IO"]) == 2
     assert "--class A-IO: not a class with principal to lose" in capsys.readouterr().err
 

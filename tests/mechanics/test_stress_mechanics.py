@@ -295,8 +295,8 @@ def test_available_funds_cap_is_what_is_collected_less_what_ranks_ahead() -> Non
 
 
 def test_basis_risk_is_paid_to_the_seniors_pro_rata_before_the_subordinates() -> None:
-    """Carry-forwards of 1,000,000 (A-1), 3,000,000 (A-2), 500,000 (M-1) and about 0.29
-    million of excess cash in December 2002 (after the pipeline's losses are made good).
+    """Carry-forwards of 1,000,000 (A-1), 3,000,000 (A-2), 500,000 (M-1), and less excess
+    cash in December 2002 than A-1 alone is owed (the pipeline's losses come first).
 
     Kills: `pay_basis_risk: [A-1, A-2, M-1, M-2, B]` sequential (A-1 would be paid whole).
     """
@@ -548,7 +548,10 @@ def test_the_clean_up_call_retires_every_class_at_the_pool_balance() -> None:
 
     Kills: the call's proceeds not collected; the call month not the first eligible one.
     """
-    result = run(HE1, with_scenario(prepayment=Curve("cpr", 30.0), is_call_exercised=True))
+    scenario = with_scenario(
+        prepayment=Curve("cpr", 30.0), default=Curve("cdr", 0.0), is_call_exercised=True
+    )
+    result = run(HE1, scenario)
     p = result.payments
     call = result.n_months - 1
     pool_before_call = result.pool_balance[: call + 1]

@@ -12,8 +12,9 @@ import pytest
 
 from waterfall import load_deal
 from waterfall.cli import main
+from waterfall.engine import run
 from waterfall.errors import StatementError
-from waterfall.scenario import load_scenario
+from waterfall.scenario import Curve, load_scenario
 from waterfall.statement import parse_statement, read_statement
 from waterfall.statement.calibrate import calibrate
 
@@ -32,9 +33,18 @@ def copy_of_the_deal(tmp_path: Path) -> Path:
     return Path(shutil.copy(DEAL, tmp_path / "deals" / DEAL.name))
 
 
-def calibrated(text: str | None = None, **rolls: float):  # type: ignore[no-untyped-def]
+def calibrated(  # type: ignore[no-untyped-def]
+    text: str | None = None, roll_60_89: float = 0.0, roll_90_plus: float = 0.0
+):
     text = STATEMENT.read_text() if text is None else text
-    return calibrate(load_deal(DEAL), parse_statement(text, "s.txt"), text, "s.txt", **rolls)
+    return calibrate(
+        load_deal(DEAL),
+        parse_statement(text, "s.txt"),
+        text,
+        "s.txt",
+        roll_60_89=roll_60_89,
+        roll_90_plus=roll_90_plus,
+    )
 
 
 def test_rates_follow_the_arithmetic_of_deal_notes() -> None:
@@ -72,10 +82,66 @@ def test_senior_expense_split_and_pipeline_follow_the_statement() -> None:
     pipeline = 42_494_090.76 + 9_125_104 + 1_890_965
     assert c.pipeline == pytest.approx(pipeline, abs=0.001)
     assert sum(c.group_pipeline.values()) == pytest.approx(pipeline, abs=0.001)
-    # the pipeline and pool split alike: pro rata to A-1 : A-2 ending balances
-    share = 124_074_387.46 / (124_074_387.46 + 489_471_511.95)
+    # the pipeline is split in proportion to the derived group balances
+    share = c.group_balances["group_1"] / 798_796_001.41
     assert c.group_pipeline["group_1"] == pytest.approx(pipeline * share, abs=0.01)
-    assert c.group_balances["group_1"] == pytest.approx(798_796_001.41 * share, abs=0.01)
+
+
+def test_group_balances_follow_from_the_deals_history() -> None:
+    c = calibrated()
+    # at cut-off A-1 + A-2 = 779,000,000 were 82% of the 950,000,000 pool, in each group
+    cutoff_1 = 235_258_000 / (779_000_000 / 950_000_000)  # 286,900,000
+    cutoff_2 = 543_742_000 / (779_000_000 / 950_000_000)  # 663,100,000
+    paid_1 = 235_258_000 - 124_074_387.46  # 111,183,612.54
+    paid_2 = 543_742_000 - 489_471_511.95  # 54,270,488.05
+    # the seniors got 165,454,100.59; the pool paid 950,000,000 - 798,796,001.41 less the
+    # 103,748.62 of losses = 151,100,249.97; the rest, 14,353,850.62, is extra principal
+    extra = (paid_1 + paid_2) - (950_000_000 - 798_796_001.41 - 103_748.62)
+    assert extra == pytest.approx(14_353_850.62, abs=0.005)
+    extra_1 = extra * paid_1 / (paid_1 + paid_2)  # shared by paydown
+    loss_1 = 103_748.62 * cutoff_1 / 950_000_000  # shared by cut-off balance
+    group_1 = cutoff_1 - (paid_1 - extra_1) - loss_1
+    assert c.group_balances["group_1"] == pytest.approx(group_1, abs=0.005)
+    assert round(group_1 / 1e6) == 185  # the issue's rough 185M
+    extra_2 = extra * paid_2 / (paid_1 + paid_2)
+    group_2 = cutoff_2 - (paid_2 - extra_2) - (103_748.62 - loss_1)
+    assert c.group_balances["group_2"] == pytest.approx(group_2, abs=0.01)
+    assert sum(c.group_balances.values()) == pytest.approx(798_796_001.41, abs=1e-6)
+
+
+def test_group_speeds_reproduce_the_senior_split() -> None:
+    c = calibrated()
+    begin_1 = c.figure("group_1 beginning balance").value
+    # group 1's share of Tot Prin Remit is A-1's share of senior principal
+    remit_1 = 23_328_770.64 * 16_165_190.41 / 23_383_070.19
+    share_1 = begin_1 / 822_179_071.35
+    scheduled_1, liquidated_1 = 565_846.34 * share_1, 52_952.20 * share_1
+    smm_1 = (remit_1 - scheduled_1 - liquidated_1) / (begin_1 - scheduled_1)
+    assert c.group_cpr["group_1"] == pytest.approx(1 - (1 - smm_1) ** 12, rel=1e-12)
+    assert 0.60 < c.group_cpr["group_1"] < 0.66
+    assert 0.11 < c.group_cpr["group_2"] < 0.14
+    # both groups' prepayments add up to the pool's Prep + Curt
+    begin_2 = 822_179_071.35 - begin_1
+    smm = {g: 1 - (1 - cpr) ** (1 / 12) for g, cpr in c.group_cpr.items()}
+    scheduled = {"group_1": 565_846.34 * share_1, "group_2": 565_846.34 * (1 - share_1)}
+    prepaid = smm["group_1"] * (begin_1 - scheduled["group_1"]) + smm["group_2"] * (
+        begin_2 - scheduled["group_2"]
+    )
+    assert prepaid == pytest.approx(22_442_774.30 + 267_197.80, abs=0.01)
+
+
+def test_pipeline_default_rate_keeps_the_60_plus_pipeline_at_its_size() -> None:
+    c = calibrated()
+    # 60-89 and 90+ days (both servicers) + foreclosure, bankruptcy and REO
+    pipeline = (1_959_569.60 + 1_301_564.11 + 1_425_319.53 + 1_039_060.46) + (
+        42_494_090.76 + 9_125_104 + 1_890_965
+    )
+    # a twelfth of it liquidates each month; new defaults from the performing balance
+    # (the pool less the seeded liquidation pipeline) refill it
+    performing = 798_796_001.41 - (42_494_090.76 + 9_125_104 + 1_890_965)
+    mdr = pipeline / 12 / performing
+    assert c.pipeline_cdr == pytest.approx(1 - (1 - mdr) ** 12, rel=1e-12)
+    assert round(c.pipeline_cdr * 100, 2) == 7.66
 
 
 def test_rolled_delinquencies_join_the_pipeline() -> None:
@@ -150,11 +216,31 @@ def test_run_with_no_flags_uses_the_calibrated_scenario(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     observed = load_scenario(SCENARIO)
-    assert observed.prepayment.spec == pytest.approx(28.563327)
+    cpr = {name: float(spec) for name, spec in observed.prepayment.by_group}
+    assert round(cpr["group_1"], 2) == 62.93
+    assert round(cpr["group_2"], 2) == 12.28
     assert main(["run", str(DEAL), "--format", "json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["assumptions"]["prepayment"] == "cpr 28.5633"
+    assert summary["assumptions"]["prepayment"] == "cpr {group_1 62.929, group_2 12.2763}"
     assert summary["assumptions"]["recovery_lag_months"] == 12
+
+
+def test_default_run_pays_a1_from_its_fast_group() -> None:
+    deal = load_deal(DEAL)
+    result = run(deal, load_scenario(deal.default_scenario))
+    a1, a2 = result.principal[0, result.index("A-1")], result.principal[0, result.index("A-2")]
+    # November: A-1 took 69.13%; group 1 prepays near 63% CPR, group 2 near 12%
+    assert a1 / (a1 + a2) >= 0.60
+    # A-1's factor 0.5274 against A-2's 0.9002: A-1 is paid off years before A-2
+    assert result.wal_years("A-1") < 0.5 * result.wal_years("A-2")
+    # one speed for both groups (the pool's 28.56% CPR) gives A-1 no such share: the
+    # difference is the per-group curve at work
+    pooled = dataclasses.replace(
+        load_scenario(deal.default_scenario), prepayment=Curve("cpr", 28.563327)
+    )
+    flat = run(deal, pooled)
+    b1, b2 = flat.principal[0, flat.index("A-1")], flat.principal[0, flat.index("A-2")]
+    assert b1 / (b1 + b2) < 0.35
 
 
 def test_dry_run_writes_nothing_and_bad_flags_exit_2(

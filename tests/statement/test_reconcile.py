@@ -25,7 +25,7 @@ def test_every_class_payment_and_balance_matches_the_statement_to_the_cent() -> 
         assert abs(lines[f"{name} ending balance"].difference) < 0.005, name
     # hand check from the statement: 16,165,190.41 + 7,217,879.78 = 23,328,770.64 + 54,299.55
     assert lines["extra principal (derived)"].modeled == pytest.approx(54_299.55, abs=0.005)
-    assert lines["net monthly excess cash flow (to X)"].modeled == pytest.approx(2_451_500.28)
+    assert lines["net monthly excess cash flow"].modeled == pytest.approx(2_451_500.28)
 
 
 def test_the_only_differences_are_the_trustees_026_and_its_factor_rounding() -> None:
@@ -37,6 +37,7 @@ def test_the_only_differences_are_the_trustees_026_and_its_factor_rounding() -> 
         "A-2 principal per 1,000",
         "X ending balance",
         "overcollateralization after (En Overcoll Amt)",
+        "servicing fee",
     ]
     # 798,796,001.41 reported - (822,179,071.35 - 23,328,770.64 - 54,299.56) = 0.26
     for name in ("X ending balance", "overcollateralization after (En Overcoll Amt)"):
@@ -46,8 +47,11 @@ def test_the_only_differences_are_the_trustees_026_and_its_factor_rounding() -> 
     for name in ("A-1 ending per 1,000", "A-1 principal per 1,000", "A-2 principal per 1,000"):
         assert abs(differing[name].difference) == pytest.approx(1e-8)
         assert "one unit in the 8th decimal" in differing[name].explained
+    # 0.50% x 822,179,071.35 / 12 = 342,574.61; the trustee's loan-by-loan fee is 342,574.70
+    assert differing["servicing fee"].difference == pytest.approx(-0.09)
+    assert "5,871 loans" in differing["servicing fee"].explained
     assert all(line.is_reconciled for line in lines)
-    assert len(lines) == 69
+    assert len(lines) == 70
 
 
 def test_a_statement_the_waterfall_cannot_produce_is_flagged_and_exits_1(
@@ -69,7 +73,7 @@ def test_reconcile_command_exits_0_on_the_shipped_statement(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["reconcile", str(DEAL), str(STATEMENT)]) == 0
-    assert "69 of 69 lines reconciled" in capsys.readouterr().out
+    assert "70 of 70 lines reconciled" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

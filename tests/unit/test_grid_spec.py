@@ -231,8 +231,9 @@ def test_a_file_that_is_not_a_mapping_is_rejected() -> None:
 
 
 def test_an_axis_given_as_a_mapping_or_nothing_is_rejected() -> None:
-    assert problems("cpr: {low: 10, high: 20}\ncdr:\n") == [
-        "grid.yaml:1:6: cpr: expected a number or a list of numbers, got a mapping",
+    # (a mapping on cpr, cdr or severity is a curve per loan group, checked against the deal)
+    assert problems("libor: {low: 1, high: 2}\ncdr:\n") == [
+        "grid.yaml:1:8: libor: expected a number or a list of numbers, got a mapping",
         "grid.yaml:2:5: cdr: expected a number or a list of numbers, got nothing",
     ]
 

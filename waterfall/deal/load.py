@@ -29,6 +29,9 @@ from waterfall.errors import DealFileError, InputFileError
 from waterfall.yaml_loader import Document, PathKey, Reader, dotted, load_document
 
 SOURCES = ("reported", "derived", "assumed", "calibrated")
+FEE_ROLES = ("servicing", "senior_expense", "other")
+"""What a fee is to the statement tools: the servicing fee, the senior expense calibrated to
+the interest a statement does not name, or any other fee."""
 PROVENANCE_KEYS = ("source", "note")
 MAX_BALANCE = 1e13
 ACTIONS = (
@@ -337,13 +340,14 @@ def _schedule_reader(r: _DealReader, min_steps: int = 1) -> Any:
 
 
 def _read_fee(r: _DealReader, item: Any, path: PathKey) -> Fee:
-    m = r.keys(item, path, ("name",), ("annual_rate", "monthly_amount"))
+    m = r.keys(item, path, ("name",), ("annual_rate", "monthly_amount", "role"))
     if "annual_rate" not in m and "monthly_amount" not in m:
         r.fail(path, "give 'annual_rate' (on the pool balance) or 'monthly_amount' or both")
     return Fee(
         name=r.text(m.get("name"), (*path, "name"), "fee"),
         annual_rate=r.optional(m, "annual_rate", path, lambda v, p: r.rate(v, p, 0.1), 0.0),
         monthly_amount=r.optional(m, "monthly_amount", path, r.money, 0.0),
+        role=r.optional(m, "role", path, lambda v, p: r.choice(v, p, FEE_ROLES, "other"), "other"),
     )
 
 

@@ -65,6 +65,7 @@ class Fee:
     name: str
     annual_rate: float  # on the beginning pool balance, 30/360
     monthly_amount: float = 0.0
+    role: str = "other"  # servicing | senior_expense (calibrated to the unnamed) | other
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from waterfall._types import F64Array
 from waterfall.compile import CompiledDeal, compile_deal, index_rates, monthly_rates
 from waterfall.deal.model import Deal
 from waterfall.engine import allocate_payments, allocate_workspace, start_balance
-from waterfall.grid.spec import AXES, GridPoint
+from waterfall.grid.spec import AXES, GridPoint, Multiplier
 from waterfall.kernels.collateral import CollateralOut
 from waterfall.kernels.grid import (
     DealInputs,
@@ -56,12 +56,18 @@ CACHE_LINE_DOUBLES = 8
 def scenario_for(base: Scenario, point: GridPoint) -> Scenario:
     """The full scenario of a grid point: the base with the point's values put in."""
     changes: dict[str, Any] = {}
-    if point.cpr is not None:
-        changes["prepayment"] = Curve("cpr", float(point.cpr))
-    if point.cdr is not None:
-        changes["default"] = Curve("cdr", float(point.cdr))
-    if point.severity is not None:
-        changes["severity"] = Curve("severity", float(point.severity))
+    for name, measure, value in (
+        ("prepayment", "cpr", point.cpr),
+        ("default", "cdr", point.cdr),
+        ("severity", "severity", point.severity),
+    ):
+        if isinstance(value, Multiplier):
+            curve: Curve = getattr(base, name)
+            changes[name] = dataclasses.replace(curve, scale=curve.scale * value.factor)
+        elif isinstance(value, Curve):
+            changes[name] = value
+        elif value is not None:
+            changes[name] = Curve(measure, float(value))
     if point.lag is not None:
         changes["recovery_lag_months"] = int(point.lag)
     if point.libor is not None:
@@ -73,9 +79,15 @@ def _shown(curve: Curve | None, measure: str, fallback: float) -> float | str:
     """A scenario's value as a grid column shows it: a number, or the curve as written."""
     if curve is None:
         return fallback
-    if curve.measure == measure and not isinstance(curve.spec, str):
+    if (
+        curve.measure == measure
+        and not isinstance(curve.spec, str)
+        and not curve.by_group
+        and curve.scale == 1.0
+    ):
         return float(curve.spec)
-    return str(curve)
+    shown = str(curve)
+    return shown.removeprefix(f"{measure} ") if curve.measure == measure else shown
 
 
 def describe(deal: Deal, scenario: Scenario) -> dict[str, float | int | str]:

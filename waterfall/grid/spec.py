@@ -15,10 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from waterfall.errors import GridFileError, InputFileError
-from waterfall.scenario import check_curve
+from waterfall.scenario import Curve, check_curve
+from waterfall.scenario.load import read_group_curve
 from waterfall.yaml_loader import Document, PathKey, Reader, dotted, load_document
 
 AXES = ("cpr", "cdr", "severity", "lag", "libor")
+CURVE_AXES = ("cpr", "cdr", "severity")
+"""Axes whose value may be a curve per loan group or a multiplier of the base curves."""
+MAX_MULTIPLIER = 100.0
 """The axes of a grid, in the order of the cartesian product (``cpr`` varies slowest)."""
 
 METRICS = (
@@ -42,12 +46,30 @@ DEFAULT_METRIC = "yield"
 
 
 @dataclass(frozen=True, slots=True)
-class GridPoint:
-    """One scenario of a grid, in percent; None = the value of the deal's default scenario."""
+class Multiplier:
+    """``"x0.5"`` in a grid: each loan group's curve of the base scenario, times ``factor``."""
 
-    cpr: float | None = None
-    cdr: float | None = None
-    severity: float | None = None
+    factor: float
+
+    def __str__(self) -> str:
+        return f"x{self.factor:g}"
+
+
+AxisValue = float | Curve | Multiplier
+"""A curve axis's value: percent for every group, a curve per group, or a multiplier."""
+
+
+@dataclass(frozen=True, slots=True)
+class GridPoint:
+    """One scenario of a grid, in percent; None = the value of the deal's default scenario.
+
+    ``cpr``, ``cdr`` and ``severity`` may also be a curve per loan group (``{group_1: 60,
+    group_2: 10}`` in the file) or a ``Multiplier`` of the base scenario's curves (``"x1.5"``).
+    """
+
+    cpr: AxisValue | None = None
+    cdr: AxisValue | None = None
+    severity: AxisValue | None = None
     lag: int | None = None  # recovery lag, months
     libor: float | None = None
 
@@ -164,14 +186,14 @@ def _too_many(n_points: int, sizes: str) -> str:
     )
 
 
-def _product(columns: list[tuple[float | None, ...]]) -> tuple[GridPoint, ...]:
+def _product(columns: list[tuple[Any, ...]]) -> tuple[GridPoint, ...]:
     return tuple(
         GridPoint(cpr, cdr, severity, None if lag is None else int(lag), libor)
         for cpr, cdr, severity, lag, libor in product(*columns)
     )
 
 
-def _read_axis(r: Reader, axis: str, raw: Any) -> tuple[float, ...]:
+def _read_axis(r: Reader, axis: str, raw: Any) -> tuple[Any, ...]:
     """Read one axis, a number or a list of distinct numbers; keep the values that are good."""
     path: PathKey = (axis,)
     if isinstance(raw, list):
@@ -183,14 +205,16 @@ def _read_axis(r: Reader, axis: str, raw: Any) -> tuple[float, ...]:
             )
             return ()
         items = [(value, (*path, i)) for i, value in enumerate(raw)]
-    elif isinstance(raw, dict) or (raw is None and not r.is_reported(raw, path)):
+    elif (isinstance(raw, dict) and axis not in CURVE_AXES) or (
+        raw is None and not r.is_reported(raw, path)
+    ):
         found = "a mapping" if isinstance(raw, dict) else "nothing"
         r.fail(path, f"expected a number or a list of numbers, got {found}")
         return ()
     else:
         items = [(raw, path)]
-    values: list[float] = []
-    first: dict[float, PathKey] = {}
+    values: list[Any] = []
+    first: dict[Any, PathKey] = {}
     for value, item_path in items:
         number = _read_value(r, axis, value, item_path)
         if number is None:
@@ -207,9 +231,26 @@ def _read_axis(r: Reader, axis: str, raw: Any) -> tuple[float, ...]:
     return tuple(values)
 
 
-def _read_value(r: Reader, axis: str, value: Any, path: PathKey) -> float | None:
-    """Read one value of ``axis`` (lag: whole months); None after recording a problem."""
+def _read_value(r: Reader, axis: str, value: Any, path: PathKey) -> Any:
+    """Read one value of ``axis`` (lag: whole months; a curve axis also a per-group mapping
+    or a multiplier "x1.5"); None after recording a problem."""
     before = len(r.problems)
+    if axis in CURVE_AXES and isinstance(value, dict):
+        by_group = read_group_curve(r, axis, value, path)
+        return None if len(r.problems) > before else by_group
+    if axis in CURVE_AXES and isinstance(value, str) and value.startswith("x"):
+        try:
+            factor = float(value[1:])
+        except ValueError:
+            factor = -1.0
+        if not (math.isfinite(factor) and 0.0 <= factor <= MAX_MULTIPLIER):
+            r.fail(
+                path,
+                f'expected a multiplier like "x1.5" (0 to {MAX_MULTIPLIER:g} times the base '
+                f"curve of each group), got {value!r}",
+            )
+            return None
+        return Multiplier(factor)
     if axis == "lag":
         number: float = r.integer(value, path, 0, MAX_LAG_MONTHS)
     else:

@@ -136,14 +136,16 @@ def grid_pivot(result: GridResult, metric: str) -> str:
             where = ", ".join(f"{h} {v}" for h, v in zip(held, combo, strict=True))
             lines.append("")
             lines.append(f"{name}" + (f"  ({where})" if where else ""))
+            labels = [f"{across} {v}" if across else metric for v in columns]
+            widths = [max(14, len(label) + 2) for label in labels]
             header = f"{down or '':>10} |" + "".join(
-                f"{(f'{across} {v}' if across else metric):>14}" for v in columns
+                f"{label:>{width}}" for label, width in zip(labels, widths, strict=True)
             )
             lines.append(header)
             lines.append("-" * len(header))
             for r in rows:
                 cells = []
-                for v in columns:
+                for v, width in zip(columns, widths, strict=True):
                     point: dict[str, Any] = dict(first)
                     point.update(dict(zip(held, combo, strict=True)))
                     if across:
@@ -152,6 +154,6 @@ def grid_pivot(result: GridResult, metric: str) -> str:
                         point[down] = r
                     s = lookup.get(tuple(str(point[a]) for a in AXES))
                     value = None if s is None else float(result.metrics[metric][s, c])
-                    cells.append(f"{_fmt(value, metric):>14}")
+                    cells.append(f"{_fmt(value, metric):>{width}}")
                 lines.append(f"{'' if r is None else r!s:>10} |" + "".join(cells))
     return "\n".join(lines) + "\n"

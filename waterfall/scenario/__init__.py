@@ -1,6 +1,6 @@
 """Projection assumptions: scenario files, command-line values and monthly vectors."""
 
-from waterfall.scenario.load import check_curve, load_scenario
+from waterfall.scenario.load import check_curve, check_groups, load_scenario
 from waterfall.scenario.model import BASE, Curve, Scenario
 
-__all__ = ["BASE", "Curve", "Scenario", "check_curve", "load_scenario"]
+__all__ = ["BASE", "Curve", "Scenario", "check_curve", "check_groups", "load_scenario"]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from waterfall.errors import InputFileError, ScenarioFileError
+from waterfall.errors import InputFileError, Problem, ScenarioFileError
 from waterfall.scenario.model import (
     BASE,
     DEFAULT_MEASURES,
@@ -52,6 +53,8 @@ KEYS = (
 def check_curve(measure: str, spec: Any) -> tuple[Curve | None, str]:
     """Check one assumption written in percent; return (curve, "") or (None, message)."""
     limit = CURVE_LIMITS[measure]
+    if isinstance(spec, str) and "=" in spec and measure != "libor":
+        return _check_group_text(measure, spec)
     if isinstance(spec, bool) or not isinstance(spec, int | float | str):
         return None, f'expected a percentage or a vector like "4 11R 27", got {spec!r}'
     if isinstance(spec, str):
@@ -66,6 +69,33 @@ def check_curve(measure: str, spec: Any) -> tuple[Curve | None, str]:
     if not 0.0 <= value <= limit:
         return None, f"{value:g} is out of range; expected a percentage from 0 to {limit:g}"
     return Curve(measure, value), ""
+
+
+def _check_group_text(measure: str, text: str) -> tuple[Curve | None, str]:
+    """The command-line form of a per-group curve: ``"group_1=62.5; group_2=4 11R 27"``."""
+    by_group: list[tuple[str, float | str]] = []
+    for entry in (part.strip() for part in text.split(";")):
+        name, equals, value = (piece.strip() for piece in entry.partition("="))
+        if not entry:
+            continue
+        if not equals or not name or not value:
+            return None, (
+                f"{entry!r}: expected GROUP=VALUE entries separated by ';', "
+                'e.g. "group_1=62.5; group_2=12.1"'
+            )
+        try:
+            spec: float | str = float(value)
+        except ValueError:
+            spec = value
+        curve, message = check_curve(measure, spec)
+        if curve is None:
+            return None, f"{name}: {message}"
+        if name in dict(by_group):
+            return None, f"{name} is given twice"
+        by_group.append((name, curve.spec))
+    if not by_group:
+        return None, 'expected GROUP=VALUE entries, e.g. "group_1=62.5; group_2=12.1"'
+    return Curve(measure, by_group[0][1], tuple(by_group)), ""
 
 
 def load_scenario(path: str | Path, base: Scenario = BASE) -> Scenario:
@@ -124,8 +154,66 @@ def load_scenario(path: str | Path, base: Scenario = BASE) -> Scenario:
 
 
 def _curve(r: Reader, measure: str, spec: Any, path: PathKey) -> Curve:
+    if isinstance(spec, dict) and measure != "libor":
+        return read_group_curve(r, measure, spec, path)
     curve, message = check_curve(measure, spec)
     if curve is None:
         r.fail(path, message)
         return Curve(measure, 0.0)
     return curve
+
+
+def read_group_curve(r: Reader, measure: str, specs: dict[Any, Any], path: PathKey) -> Curve:
+    """``{group_1: 62.5, group_2: "4 11R 27"}``: one curve per loan group, by name."""
+    if not specs:
+        r.fail(path, "expected one value per loan group, e.g. {group_1: 62.5, group_2: 12.1}")
+        return Curve(measure, 0.0)
+    by_group: list[tuple[str, float | str]] = []
+    marks: list[tuple[int, int]] = []
+    for name, spec in specs.items():
+        where = (*path, name)
+        if not isinstance(name, str) or not name:
+            r.fail(where, f"expected a loan group's name, got {name!r}")
+            continue
+        curve, message = check_curve(measure, spec)
+        if curve is None:
+            r.fail(where, message)
+            continue
+        by_group.append((name, curve.spec))
+        marks.append(r.doc.mark(where))
+    return Curve(measure, by_group[0][1] if by_group else 0.0, tuple(by_group), tuple(marks))
+
+
+def check_groups(scenario: Scenario, groups: Sequence[str], deal_name: str) -> list[Problem]:
+    """Problems of per-group curves that do not name exactly the deal's loan groups."""
+    problems = []
+    for curve in (scenario.prepayment, scenario.default, scenario.severity):
+        problems += check_curve_groups(curve, groups, deal_name, scenario.source)
+    return problems
+
+
+def check_curve_groups(
+    curve: Curve, groups: Sequence[str], deal_name: str, source: str = ""
+) -> list[Problem]:
+    """Problems of one per-group curve that does not name exactly the deal's loan groups."""
+    if not curve.by_group:
+        return []
+    problems: list[Problem] = []
+    known = ", ".join(groups)
+    file = source or "command line"
+    named = [name for name, _ in curve.by_group]
+    marks = curve.marks or ((0, 0),) * len(named)
+    for name, (line, column) in zip(named, marks, strict=True):
+        if name not in groups:
+            problems.append(
+                Problem(file, line, column, f"{curve.measure}.{name}",
+                        f"no loan group '{name}' in {deal_name}; its groups: {known}")
+            )  # fmt: skip
+    missing = [g for g in groups if g not in named]
+    if missing:
+        problems.append(
+            Problem(file, marks[0][0], marks[0][1], curve.measure,
+                    f"no value for {', '.join(missing)}; give every loan group of "
+                    f"{deal_name} ({known}) or one value for all")
+        )  # fmt: skip
+    return problems

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 PREPAYMENT_MEASURES = ("cpr", "smm", "psa")
 DEFAULT_MEASURES = ("cdr", "mdr", "sda")
@@ -14,15 +14,32 @@ class Curve:
     """One assumption as written: a measure and a constant or a vector string, in percent.
 
     ``spec`` is a number (``30`` = 30% CPR, or 150 = 150% PSA) or a vector in the grammar
-    of ``waterfall.scenario.vectors`` (``"4 11R 27"``).
+    of ``waterfall.scenario.vectors`` (``"4 11R 27"``), for every loan group. ``by_group``,
+    when given, is one such spec per loan group by name (``cpr: {group_1: 62.5, group_2:
+    12.1}``) and replaces ``spec``; every group of the deal must be named (checked against
+    the deal by ``check_groups``). ``marks`` locates each group's value in its file.
     """
 
     measure: str
     spec: float | str
+    by_group: tuple[tuple[str, float | str], ...] = ()
+    marks: tuple[tuple[int, int], ...] = field(default=(), compare=False)  # (line, column)
+    scale: float = 1.0  # every group's values times this (a grid's multiplier), capped at 100%
+
+    def for_group(self, name: str) -> float | str:
+        """The spec of loan group ``name``: its own when ``by_group`` names it, else ``spec``."""
+        return dict(self.by_group).get(name, self.spec)
 
     def __str__(self) -> str:
-        spec = f"{self.spec:g}" if isinstance(self.spec, float) else f'"{self.spec}"'
-        return f"{self.measure} {spec}"
+        times = "" if self.scale == 1.0 else f" x {self.scale:g}"
+        if self.by_group:
+            specs = ", ".join(f"{name} {_spec(spec)}" for name, spec in self.by_group)
+            return f"{self.measure} {{{specs}}}{times}"
+        return f"{self.measure} {_spec(self.spec)}{times}"
+
+
+def _spec(spec: float | str) -> str:
+    return f"{spec:g}" if isinstance(spec, float) else f'"{spec}"'
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,18 +4,22 @@ Everything here is arithmetic on the statement's printed figures (DEAL_NOTES.md 
 formula); each figure keeps the statement line it comes from, so the deal file and the
 observed scenario can say where every number was read.
 
-* **Starting state**: every class's ending balance, the pool's ending balance split into the
-  deal's loan groups (group balances are not reported: pro rata to the seniors' ending
-  balances, because each senior class is paid from its own group), and the liquidation
-  pipeline (foreclosure + bankruptcy + REO, optionally plus rolled 60+ day delinquencies)
-  split the same way.
+* **Starting state**: every class's ending balance, the loan groups' balances derived from
+  the deal's history (``statement.groups``: group balances are not reported), the required
+  OC, and the liquidation pipeline (foreclosure + bankruptcy + REO, optionally plus rolled
+  60+ day delinquencies) split in proportion to the group balances.
 * **Rates**: one-month LIBOR implied by the floaters' printed coupons less the deal's margins
   (every floater must imply the same fixing), then each floater's margin; the servicing-fee
-  rate; the rate of the senior expense the statement does not name.
+  rate (fee with ``role: servicing``); the rate of the senior expense the statement does not
+  name (fee with ``role: senior_expense``).
 * **Observed one-month performance** (STANDARDS 1.1, 1.3): SMM = (prepayments +
   curtailments) / (beginning balance - scheduled principal); MDR = liquidated balance
   (net liquidation proceeds + realized losses) / beginning balance; severity = realized
   losses / liquidated balance; CPR and CDR annualize them.
+* **Each group's speed**, fitted so that the period's senior principal split is reproduced
+  (``statement.groups.fitted_smm``), and the **pipeline default rate**: the MDR whose new
+  defaults replace the 60+ day pipeline (60-89 and 90+ days, foreclosure, bankruptcy, REO)
+  as it liquidates over the recovery lag, on the performing balance.
 """
 
 from __future__ import annotations
@@ -31,6 +35,12 @@ from pathlib import Path
 from waterfall.deal.model import Deal
 from waterfall.errors import Problem, StatementError
 from waterfall.statement.fit import PrintedLines, check_statement_fits
+from waterfall.statement.groups import (
+    PeriodCollections,
+    fitted_smm,
+    group_balances,
+    seniors_by_group,
+)
 from waterfall.statement.read import Statement
 from waterfall.yaml_loader import PathKey, load_document, rewrite_values
 
@@ -84,6 +94,10 @@ class Calibration:
     pipeline: float  # balance seeded to liquidate over the recovery lag
     group_pipeline: dict[str, float]
     cumulative_loss: float
+    required_overcollateralization: float
+    group_cpr: dict[str, float]  # group -> annual decimal, fitted to the senior split
+    pipeline_cdr: float  # annual decimal that keeps the 60+ day pipeline at its size
+    recovery_lag_months: int
     figures: tuple[Figure, ...] = field(default=())
 
     def figure(self, name: str) -> Figure:
@@ -107,6 +121,7 @@ def calibrate(
     *,
     roll_60_89: float = 0.0,
     roll_90_plus: float = 0.0,
+    lag: int = DEFAULT_RECOVERY_LAG_MONTHS,
 ) -> Calibration:
     """Derive the deal's state, rates and the observed assumptions from one statement.
 
@@ -240,13 +255,22 @@ def calibrate(
     # Fees --------------------------------------------------------------------------------
     servicing_fee = _f(statement.pool.servicing_fee)
     servicing_rate = round(servicing_fee * 12.0 / begin, 4)
+    rounding = loan_rounding_limit(statement)
+    servicing_formula = (
+        f"Serv Fee x 12 / Beg Bal, to 0.01% (the trustee rounds the fee by loan: "
+        f"{abs(servicing_rate * begin / 12.0 - servicing_fee):,.2f} apart, within half a cent "
+        f"on each of {statement.pool.loan_count:,} loans, {rounding:,.2f})"
+    )
+    if abs(servicing_rate * begin / 12.0 - servicing_fee) > rounding:
+        servicing_rate = round(servicing_fee * 12.0 / begin, 10)
+        servicing_formula = "Serv Fee x 12 / Beg Bal (not a round rate)"
     figures.append(
         Figure(
             "servicing fee rate",
             servicing_rate,
             "rate",
             lines.cite("Serv Fee", "Beg Bal"),
-            "Serv Fee x 12 / Beg Bal, to 0.01% (the trustee rounds the fee by loan)",
+            servicing_formula,
         )
     )
     extra_principal = _f(statement.total.principal) - _f(principal.total_principal_remittance)
@@ -284,21 +308,88 @@ def calibrate(
         ),
     ]
 
-    # Senior principal split --------------------------------------------------------------
-    seniors = [t for t in deal.tranches if t.group is not None and t.name in classes]
-    senior_principal = sum(_f(classes[t.name].principal) for t in seniors)
+    # Senior principal split and the groups' speeds ----------------------------------------
+    by_group = seniors_by_group(deal)
+    seniors = [name for names in by_group.values() for name in names if name in classes]
+    senior_principal = sum(_f(classes[name].principal) for name in seniors)
     shares = {
-        t.name: (_f(classes[t.name].principal) / senior_principal if senior_principal else 0.0)
-        for t in seniors
+        name: (_f(classes[name].principal) / senior_principal if senior_principal else 0.0)
+        for name in seniors
     }
-    for t in seniors:
+    for name in seniors:
         figures.append(
             Figure(
-                f"{t.name} share of senior principal",
-                shares[t.name],
+                f"{name} share of senior principal",
+                shares[name],
                 "share",
-                class_source(t.name),
+                class_source(name),
                 "class principal / senior principal",
+            )
+        )
+    cumulative = _f(statement.cumulative_net_realized_losses)
+    beginning = group_balances(
+        deal,
+        {name: _f(classes[name].beginning_balance) for name in seniors},
+        begin,
+        cumulative - _f(statement.realized_losses),
+    )
+    collections = PeriodCollections(begin, scheduled, _f(principal.net_liquidation_proceeds))
+    remittance = _f(principal.total_principal_remittance)
+    group_principal = {
+        g: remittance
+        * (
+            sum(_f(classes[n].principal) for n in by_group[g] if n in classes) / senior_principal
+            if senior_principal
+            else beginning.balance[g] / begin
+        )
+        for g in beginning.balance
+    }
+    group_smm = fitted_smm(collections, beginning.balance, group_principal)
+    for g, value in group_smm.items():
+        if not 0.0 <= value <= 1.0:
+            first = by_group[g][0] if by_group[g] else ""
+            problems.append(
+                Problem(file, lines.of_class(first, summary) if first else lines.of("Prep"), 1,
+                        f"{first} principal" if first else "Prep",
+                        f"implies a monthly prepayment rate of {value * 100:.4f}% for {g} "
+                        f"(derived balance {beginning.balance[g]:,.2f}); expected 0 to 100%")
+            )  # fmt: skip
+    if problems:
+        raise StatementError(problems)
+    group_cpr = {g: _annual(value) for g, value in group_smm.items()}
+    split_source = "; ".join(class_source(n) for n in seniors)
+    for g in beginning.balance:
+        figures.append(
+            Figure(
+                f"{g} beginning balance",
+                beginning.balance[g],
+                "dollars",
+                f"{lines.cite('Beg Bal', 'Cum Net Real Losses since Startup Day')}; "
+                + "; ".join(class_source(n) for n in by_group[g]),
+                beginning.formula[g],
+            )
+        )
+    for g in beginning.balance:
+        figures.append(
+            Figure(
+                f"{g} principal remittance",
+                group_principal[g],
+                "dollars",
+                f"{lines.cite('Tot Prin Remit')}; {split_source}",
+                "Tot Prin Remit x the group's seniors' share of senior principal",
+            )
+        )
+    for g in beginning.balance:
+        share = beginning.balance[g] / begin
+        figures.append(
+            Figure(
+                f"{g} CPR (fitted)",
+                group_cpr[g],
+                "rate",
+                f"{lines.cite('Sched Prin', 'Net Liq Proceeds')}; {split_source}",
+                f"SMM {group_smm[g] * 100:.6f}% = (remittance {group_principal[g]:,.2f} - "
+                f"Sched Prin and Net Liq Proceeds x {share * 100:.6f}% of Beg Bal) / "
+                "(beginning balance - its Sched Prin); reproduces the senior split",
             )
         )
 
@@ -310,15 +401,9 @@ def calibrate(
     }
     pool = _f(principal.ending_balance)
     bonds = sum(balances[t.name] for t in deal.tranches if t.kind == "bond")
-    senior_end = {
-        g.name: sum(balances[t.name] for t in seniors if t.group == g.name) for g in deal.groups
-    }
-    senior_total = sum(senior_end.values())
-    weights = {
-        g.name: (senior_end[g.name] / senior_total if senior_total else 1.0 / len(deal.groups))
-        for g in deal.groups
-    }
-    group_balances = _split_to_cents(pool, [weights[g.name] for g in deal.groups], deal)
+    history = group_balances(deal, {n: balances[n] for n in seniors}, pool, cumulative)
+    group_balances_end = history.balance
+    weights = [group_balances_end[g.name] / pool for g in deal.groups]
     pipeline_parts = {
         "foreclosure": sum(_f(r.balance) for r in statement.foreclosures),
         "bankruptcy": sum(_f(r.balance) for r in statement.bankruptcies),
@@ -329,7 +414,17 @@ def calibrate(
         * sum(_f(d.days_90_plus.balance) for d in statement.delinquencies),
     }
     pipeline = round(sum(pipeline_parts.values()), 2)
-    group_pipeline = _split_to_cents(pipeline, [weights[g.name] for g in deal.groups], deal)
+    group_pipeline = _split_to_cents(pipeline, weights, deal)
+    delinquent_60 = sum(
+        _f(d.days_60_89.balance) + _f(d.days_90_plus.balance) for d in statement.delinquencies
+    )
+    in_default = sum(pipeline_parts[k] for k in ("foreclosure", "bankruptcy", "REO"))
+    reported_pipeline = delinquent_60 + in_default
+    performing = pool - pipeline
+    pipeline_mdr = (
+        min(reported_pipeline / max(lag, 1) / performing, 1.0) if performing > 0 else 0.0
+    )
+    pipeline_cdr = _annual(pipeline_mdr)
     figures += [
         Figure(
             "pool balance",
@@ -345,13 +440,20 @@ def calibrate(
             "End Bal - every bond's ending balance (P's 100 included); X's printed balance "
             "differs by the statement's own rounding of End Bal",
         ),
+        Figure(
+            "required overcollateralization",
+            _f(statement.required_overcollateralization),
+            "dollars",
+            lines.cite("Req Overcoll Amt"),
+        ),
         *(
             Figure(
                 f"{g.name} balance",
-                group_balances[g.name],
+                group_balances_end[g.name],
                 "dollars",
-                lines.cite("End Bal"),
-                "pool split pro rata to the ending balances of the seniors it backs (assumed)",
+                f"{lines.cite('End Bal', 'Cum Net Real Losses since Startup Day')}; "
+                + "; ".join(class_source(n) for n in by_group[g.name]),
+                history.formula[g.name],
             )
             for g in deal.groups
         ),
@@ -360,13 +462,35 @@ def calibrate(
             pipeline,
             "dollars",
             f"lines {lines.of('Foreclosure')}-{lines.of('REOs') + 3}"
-            + (f", {lines.of('60-89')}-{lines.of('90+')}" if roll_60_89 or roll_90_plus else ""),
+            + (
+                f", {lines.of('60-89')}-{lines.of('60-89') + 1}"
+                if roll_60_89 or roll_90_plus
+                else ""
+            ),
             " + ".join(f"{k} {v:,.2f}" for k, v in pipeline_parts.items() if v),
         ),
+        Figure(
+            "60+ day pipeline",
+            reported_pipeline,
+            "dollars",
+            f"lines {lines.of('60-89')}-{lines.of('60-89') + 1}, "
+            f"{lines.of('Foreclosure')}-{lines.of('REOs') + 3}",
+            f"60-89 and 90+ days {delinquent_60:,.2f} + foreclosure, bankruptcy and REO "
+            f"{in_default:,.2f}",
+        ),
+        Figure(
+            "pipeline MDR",
+            pipeline_mdr,
+            "rate",
+            f"lines {lines.of('60-89')}-{lines.of('REOs') + 3}; {lines.cite('End Bal')}",
+            f"60+ day pipeline / {lag} months of recovery lag / performing balance "
+            f"{performing:,.2f} (End Bal - liquidation pipeline): the new defaults that keep "
+            "the pipeline at its size",
+        ),
+        Figure("pipeline CDR", pipeline_cdr, "rate", "pipeline MDR", "1 - (1 - MDR)^12"),
     ]
     for name, value in balances.items():
         figures.append(Figure(f"{name} balance", value, "dollars", class_source(name)))
-    cumulative = _f(statement.cumulative_net_realized_losses)
     figures.append(
         Figure(
             "cumulative realized losses",
@@ -392,12 +516,21 @@ def calibrate(
         tranche_balances=balances,
         pool_balance=pool,
         overcollateralization=pool - bonds,
-        group_balances=group_balances,
+        group_balances=group_balances_end,
         pipeline=pipeline,
         group_pipeline=group_pipeline,
         cumulative_loss=cumulative,
+        required_overcollateralization=_f(statement.required_overcollateralization),
+        group_cpr=group_cpr,
+        pipeline_cdr=pipeline_cdr,
+        recovery_lag_months=lag,
         figures=tuple(figures),
     )
+
+
+def loan_rounding_limit(statement: Statement) -> float:
+    """Most a pool figure the trustee rounds loan by loan can be off: half a cent a loan."""
+    return 0.005 * statement.pool.loan_count
 
 
 def _split_to_cents(total: float, weights: Sequence[float], deal: Deal) -> dict[str, float]:
@@ -456,11 +589,15 @@ def calibrated_deal_text(
             f"{calibration.group_pipeline[name]:.2f}",
             ("collateral", index, "balance"),
         )
-    for index, fee in enumerate(data.get("fees", [])):
-        if fee["name"] == "servicing":
+    for index, fee in enumerate(deal.fees):
+        if fee.role == "servicing":
             values[("fees", index, "annual_rate")] = _number(calibration.servicing_rate, 10)
-        elif fee.get("source") == "calibrated":
+        elif fee.role == "senior_expense":
             values[("fees", index, "annual_rate")] = _number(calibration.senior_expense_rate, 10)
+    if ("overcollateralization", "target") in doc.marks:
+        values[("overcollateralization", "target")] = (
+            f"{calibration.required_overcollateralization:.2f}"
+        )
     if "trigger" in data:
         put(
             ("trigger", "cumulative_loss_to_date"),
@@ -499,35 +636,69 @@ def _calibration_section(calibration: Calibration, deal_dir: Path) -> str:
     return "\n".join(out) + "\n"
 
 
+DEFAULT_METHODS = ("pipeline", "one-month")
+"""How the observed scenario's default rate is set: the rate that keeps the 60+ day pipeline
+at its reported size over the recovery lag, or the period's liquidations over the pool."""
+
+
 def observed_scenario_text(
-    calibration: Calibration, deal_name: str, lag: int = DEFAULT_RECOVERY_LAG_MONTHS
+    calibration: Calibration,
+    deal_name: str,
+    lag: int = DEFAULT_RECOVERY_LAG_MONTHS,
+    default_method: str = "pipeline",
 ) -> str:
-    """The observed one-month performance as a scenario file (percent, as the flags)."""
+    """The observed performance as a scenario file (percent, as the flags).
+
+    Each loan group's CPR is the one fitted to the period's senior split; the default rate
+    is ``pipeline`` (the default) or ``one-month`` (``DEFAULT_METHODS``), the other shown
+    in a comment beside it.
+    """
     month = calibration.distribution_date[:7]
-    cpr, cdr, severity = (calibration.cpr * 100, calibration.cdr * 100, calibration.severity * 100)
+    pipeline, one_month = calibration.pipeline_cdr * 100, calibration.cdr * 100
+    cdr = pipeline if default_method == "pipeline" else one_month
+    severity = calibration.severity * 100
+    cprs = ", ".join(f"{g}: {v * 100:.10f}" for g, v in calibration.group_cpr.items())
+    shown = ", ".join(f"{g} {v * 100:.2f}" for g, v in calibration.group_cpr.items())
+    other = (
+        f"the one-month liquidation rate is {one_month:.6f}"
+        if default_method == "pipeline"
+        else f"the pipeline rate is {pipeline:.6f}"
+    )
+    cdr_note = (
+        f"keeps the 60+ day pipeline at its size over {lag} months; {other}"
+        if default_method == "pipeline"
+        else f"the period's liquidations over the beginning pool; {other}"
+    )
 
     def cite(name: str) -> str:
         return json.dumps(calibration.figure(name).source)
 
+    first_group = next(iter(calibration.group_cpr))
+    split_source = calibration.figure(f"{first_group} CPR (fitted)").source
     return "\n".join(
         [
             f"# {deal_name}: the performance observed in the period paid on "
             f"{calibration.distribution_date},",
             "# written by `waterfall calibrate` from the trustee's statement. The liquidation",
             "# pipeline (foreclosure, bankruptcy, REO) is seeded in the deal file's loan groups",
-            "# and liquidates over the recovery lag at this severity.",
-            f"name: observed {month} (CPR {cpr:.2f}, CDR {cdr:.2f}, severity {severity:.2f})",
+            "# and liquidates over the recovery lag at this severity. Each group's CPR is",
+            "# fitted so that the period's senior principal split is reproduced.",
+            f"name: observed {month} (CPR {shown}; CDR {cdr:.2f} {default_method}; "
+            f"severity {severity:.2f})",
             "source: calibrated",
-            f"cpr: {cpr:.6f}",
-            f"cdr: {cdr:.6f}",
+            f"cpr: {{{cprs}}}  # fitted to the senior split",
+            f"cdr: {cdr:.6f}  # {cdr_note}",
             f"severity: {severity:.6f}",
             f"recovery_lag_months: {lag}  # assumed: not reported",
             "advancing: true  # assumed: the servicers report P&I advances",
             f"libor: {calibration.libor * 100:.6f}",
             "calibration:",
             f"  statement: {json.dumps(Path(calibration.statement_file).name)}",
-            f"  cpr: {cite('CPR')}",
-            f"  cdr: {cite('CDR')}",
+            f"  cpr: {json.dumps('fitted: ' + split_source)}",
+            f"  cdr: {cite('pipeline MDR') if default_method == 'pipeline' else cite('CDR')}",
+            f"  cdr_method: {default_method}",
+            f"  cdr_pipeline: {pipeline:.6f}",
+            f"  cdr_one_month: {one_month:.6f}",
             f"  severity: {cite('severity')}",
             f"  libor: {cite('one-month LIBOR')}",
             "",

@@ -1,11 +1,19 @@
 """Run a reported period through the deal's waterfall and compare it with the statement.
 
 The period is driven by the reported collateral flows (beginning and ending pool balance,
-principal remittance, realized losses, interest net of servicing, the servicing fee,
+principal remittance, realized losses, interest net of servicing, the servicing fee as paid,
 penalties) and the period's LIBOR and day count; the tranches start from the statement's
-beginning balances. Group balances are not reported: the senior classes' principal split
-is taken from the statement (each senior is paid from its own group), so class principal
-reconciles through the by-group rule rather than independently of it.
+beginning balances. Group balances are not reported: each group's beginning balance follows
+from the deal's history (``statement.groups``), and the principal remittance is split between
+the groups by the deal's calibrated speeds (its default scenario's first-month SMM of each
+group), never by the statement's senior split.
+
+Every line says what it is evidence of (``Line.basis``):
+
+* ``checked``: computed from the deal and its calibrated scenario without reading that line;
+* ``input``: taken from this statement, so it agrees with itself;
+* ``fitted``: calibrated to this statement (the deal's ``as_of`` is its distribution date), so
+  it matches by construction; against any other statement the same line is ``checked``.
 """
 
 from __future__ import annotations
@@ -16,18 +24,31 @@ from decimal import Decimal
 
 import numpy as np
 
-from waterfall.compile import Calendar, compile_deal, distribution_date
+from waterfall.compile import Calendar, compile_deal, distribution_date, monthly_rates
 from waterfall.deal.model import CollateralGroup, Deal
 from waterfall.engine import allocate_payments, allocate_workspace
 from waterfall.kernels.payments import FeeArrays, MonthArrays, PaymentsOut, apply_waterfall
-from waterfall.scenario.model import BASE
+from waterfall.scenario import load_scenario
+from waterfall.scenario.model import BASE, Scenario
+from waterfall.statement.calibrate import loan_rounding_limit
 from waterfall.statement.fit import check_statement_fits
-from waterfall.statement.read import ClassDistribution, Statement
+from waterfall.statement.groups import (
+    PeriodCollections,
+    group_balances,
+    period_principal,
+    seniors_by_group,
+)
+from waterfall.statement.read import Statement
 
 CENT = 0.005
 CARRIED_ROUNDING_LIMIT = 1.00
 """X's beginning balance may carry earlier pool-rounding gaps (cents); a dollar or more
 between it and the reported pool less the certificates is not rounding and is shown."""
+
+
+BASES = ("checked", "input", "fitted")
+"""What a reconciled line proves: computed without reading it, read from the statement, or
+calibrated to this statement."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +60,7 @@ class Line:
     modeled: float
     explained: str = ""  # the named reason for a difference; empty when none is expected
     decimals: int = 2  # compared to this many decimals: cents, or a factor's 8
+    basis: str = "checked"  # checked | input | fitted (BASES)
 
     @property
     def difference(self) -> float:
@@ -67,9 +89,16 @@ def _previous_distribution(deal: Deal, statement: Statement) -> tuple[int, int]:
 
 
 def reconcile(
-    deal: Deal, statement: Statement, text: str = "", file: str = "<statement>"
+    deal: Deal,
+    statement: Statement,
+    text: str = "",
+    file: str = "<statement>",
+    scenario: Scenario | None = None,
 ) -> list[Line]:
     """Model the statement's period and return every compared line.
+
+    ``scenario`` gives each loan group's prepayment speed for the period (its first month);
+    by default the deal's default scenario, the one calibrate writes.
 
     Raises
     ------
@@ -77,6 +106,8 @@ def reconcile(
         When the statement cannot be the deal's (``check_statement_fits``).
     """
     check_statement_fits(deal, statement, text, file)
+    if scenario is None:
+        scenario = load_scenario(deal.default_scenario) if deal.default_scenario else BASE
     classes = {c.name: c for c in statement.classes}
     year, month = _previous_distribution(deal, statement)
     start = distribution_date(year, month, deal.distribution_day)
@@ -88,24 +119,30 @@ def reconcile(
     )
     principal = statement.principal
     begin = _f(principal.beginning_balance)
-    seniors = [t for t in tranches if t.group is not None]
-    senior_total = sum(t.balance for t in seniors)
-    group_total = sum(g.balance for g in deal.groups)
-
-    def share(group: CollateralGroup) -> float:
-        # each senior is paid from its own group; with no grouped seniors, the deal's split
-        if senior_total > 0.0:
-            return sum(t.balance for t in seniors if t.group == group.name) / senior_total
-        return group.balance / group_total
-
+    seniors = [n for names in seniors_by_group(deal).values() for n in names if n in classes]
+    history = group_balances(
+        deal,
+        {n: _f(classes[n].beginning_balance) for n in seniors},
+        begin,
+        _f(statement.cumulative_net_realized_losses) - _f(statement.realized_losses),
+    )
     groups = tuple(
-        dataclasses.replace(g, balance=begin * share(g), delinquent_balance=0.0)
+        dataclasses.replace(g, balance=history.balance[g.name], delinquent_balance=0.0)
         for g in deal.groups
     )
     period_deal = dataclasses.replace(deal, as_of=start, tranches=tranches, groups=groups)
     index_rate = _implied_libor(deal, statement)
     compiled = compile_deal(period_deal, dataclasses.replace(BASE, months=1))
-    months = _reported_month(deal, statement, compiled.calendar, index_rate, groups, classes)
+    smm = monthly_rates(dataclasses.replace(scenario, months=1), groups, 1).smm[0]
+    collections = PeriodCollections(
+        begin, _f(principal.scheduled_principal), _f(principal.net_liquidation_proceeds)
+    )
+    modeled = period_principal(
+        collections,
+        history.balance,
+        {g.name: float(smm[i]) for i, g in enumerate(groups)},
+    )
+    months = _reported_month(statement, compiled.calendar, index_rate, groups, modeled)
     fees = _reported_fees(deal, statement, compiled.fees)
     terms = compiled.terms._replace(
         compensating_fee=-1,
@@ -122,7 +159,7 @@ def reconcile(
         allocate_workspace(len(tranches), len(groups)),
         out,
     )
-    return _compare(deal, statement, out)
+    return _compare(deal, statement, out, deal.as_of == statement.distribution_date)
 
 
 def _roll_forward_gap(statement: Statement) -> float:
@@ -142,30 +179,17 @@ def _implied_libor(deal: Deal, statement: Statement) -> float:
 
 
 def _reported_month(
-    deal: Deal,
     statement: Statement,
     cal: Calendar,
     index_rate: float,
     groups: tuple[CollateralGroup, ...],
-    classes: dict[str, ClassDistribution],
+    modeled_principal: dict[str, float],
 ) -> MonthArrays:
     principal = statement.principal
     begin = np.array([g.balance for g in groups])
     weight = begin / begin.sum()
-    senior_principal = np.array(
-        [
-            sum(
-                _f(classes[t.name].principal)
-                for t in deal.tranches
-                if t.group == g.name and t.name in classes
-            )
-            for g in groups
-        ]
-    )
-    if senior_principal.sum() > 0:
-        weight_principal = senior_principal / senior_principal.sum()
-    else:
-        weight_principal = weight
+    by_group = np.array([modeled_principal[g.name] for g in groups])
+    weight_principal = by_group / by_group.sum() if by_group.sum() > 0 else weight
     gross_interest = _f(statement.interest.total) + _f(statement.pool.servicing_fee)
     remittance = _f(principal.total_principal_remittance)
     losses = _f(principal.net_realized_losses)
@@ -196,11 +220,12 @@ def _reported_month(
 
 
 def _reported_fees(deal: Deal, statement: Statement, fees: FeeArrays) -> FeeArrays:
-    """The servicing fee as reported (the trustee rounds it by loan); other fees as modeled."""
+    """The servicing fee as paid (the trustee rounds it by loan): the cash the waterfall
+    starts from; its line compares the deal's rate with it. Other fees as modeled."""
     rate = fees.annual_rate.copy()
     amount = fees.monthly_amount.copy()
     for index, fee in enumerate(deal.fees):
-        if fee.name == "servicing":
+        if fee.role == "servicing":
             rate[index] = 0.0
             amount[index] = _f(statement.pool.servicing_fee)
     return fees._replace(annual_rate=rate, monthly_amount=amount)
@@ -212,16 +237,31 @@ FACTOR_ROUNDING = (
 )
 
 
-def _factor_line(name: str, reported: Decimal, amount: float, face: float) -> Line:
+def _factor_line(
+    name: str, reported: Decimal, amount: float, face: float, basis: str = "checked"
+) -> Line:
     """A per-1,000 factor to 8 decimals; one unit off is the trustee's rounding, named."""
     modeled = round(amount / face * 1000.0, 8)
     off_by_one = round(abs(modeled - float(reported)) * 1e8) == 1
-    return Line(name, float(reported), modeled, FACTOR_ROUNDING if off_by_one else "", 8)
+    return Line(name, float(reported), modeled, FACTOR_ROUNDING if off_by_one else "", 8, basis)
 
 
-def _compare(deal: Deal, statement: Statement, out: PaymentsOut) -> list[Line]:
+def _compare(
+    deal: Deal, statement: Statement, out: PaymentsOut, is_calibrated_here: bool
+) -> list[Line]:
+    """Every compared line, each labelled with what it is evidence of (``BASES``).
+
+    What calibrate fits (the senior split, the servicing and senior-expense rates, the
+    required OC) is ``fitted`` when the deal was calibrated to this statement, else
+    ``checked``; what the run takes from the statement (penalties, X's beginning balance)
+    is ``input``.
+    """
     lines: list[Line] = []
     names = deal.tranche_names
+    fitted = "fitted" if is_calibrated_here else "checked"
+    seniors = set(deal.stepdown.senior_tranches)
+    penalty_classes = {s.targets[0] for s in deal.waterfall if s.action == "pay_penalties"}
+    residual_classes = {s.targets[0] for s in deal.waterfall if s.action == "pay_residual"}
     per_thousand = {p.name: p for p in statement.per_thousand}
     for row in statement.classes:
         if row.name not in names:
@@ -235,8 +275,25 @@ def _compare(deal: Deal, statement: Statement, out: PaymentsOut) -> list[Line]:
             + out.basis_risk_paid[0, index]
             + out.writedown_reimbursed[0, index]
         )
-        lines.append(Line(f"{row.name} interest", _f(row.interest), interest))
-        lines.append(Line(f"{row.name} principal", _f(row.principal), out.principal[0, index]))
+        interest_basis = (
+            "input"
+            if row.name in penalty_classes
+            else fitted
+            if row.name in residual_classes
+            else "checked"
+        )
+        principal_basis = fitted if row.name in seniors else "checked"
+        lines.append(
+            Line(f"{row.name} interest", _f(row.interest), interest, basis=interest_basis)
+        )
+        lines.append(
+            Line(
+                f"{row.name} principal",
+                _f(row.principal),
+                out.principal[0, index],
+                basis=principal_basis,
+            )
+        )
         ending = out.balance[0, index]
         note = ""
         if tranche.holds_overcollateralization:
@@ -248,18 +305,37 @@ def _compare(deal: Deal, statement: Statement, out: PaymentsOut) -> list[Line]:
                     "roll-forward; the trustee rolls X forward (beginning + extra principal "
                     "- realized loss), the model takes the reported pool balance"
                 )
-        lines.append(Line(f"{row.name} ending balance", _f(row.ending_balance), ending, note))
+        lines.append(
+            Line(
+                f"{row.name} ending balance",
+                _f(row.ending_balance),
+                ending,
+                note,
+                basis=principal_basis,
+            )
+        )
         if row.loss is not None:
             lines.append(Line(f"{row.name} write-down", _f(row.loss), out.writedown[0, index]))
         face = float(row.original_face)
         if face > 0 and row.name in per_thousand and not tranche.holds_overcollateralization:
             printed = per_thousand[row.name]
-            for label, reported, amount in (
-                ("principal", printed.principal, out.principal[0, index]),
-                ("interest", printed.interest, interest),
-                ("ending", printed.ending_factor, ending),
+            for label, reported, amount, basis in (
+                ("principal", printed.principal, out.principal[0, index], principal_basis),
+                ("interest", printed.interest, interest, interest_basis),
+                ("ending", printed.ending_factor, ending, principal_basis),
             ):
-                lines.append(_factor_line(f"{row.name} {label} per 1,000", reported, amount, face))
+                lines.append(
+                    _factor_line(f"{row.name} {label} per 1,000", reported, amount, face, basis)
+                )
+    senior_rows = [c for c in statement.classes if c.name in seniors]
+    if senior_rows:
+        lines.append(
+            Line(
+                f"senior principal ({' + '.join(c.name for c in senior_rows)})",
+                sum(_f(c.principal) for c in senior_rows),
+                sum(out.principal[0, names.index(c.name)] for c in senior_rows),
+            )
+        )
     # not printed as such: principal paid to the classes less the principal remittance
     reported_extra = _f(statement.total.principal) - _f(
         statement.principal.total_principal_remittance
@@ -276,17 +352,18 @@ def _compare(deal: Deal, statement: Statement, out: PaymentsOut) -> list[Line]:
         carried = round(beginning_oc - x_beginning, 2)
         lines.append(
             Line(
-                "overcollateralization before (X beginning)",
+                f"overcollateralization before ({holder.name} beginning)",
                 x_beginning,
                 beginning_oc,
                 (
-                    f"X's beginning balance is the trustee's roll-forward of the OC, which keeps "
-                    "the rounding of earlier ending pool balances (a statement whose End Bal is "
-                    "off its own roll-forward); the reported pool less the certificates is "
-                    f"{carried:.2f} above it"
+                    f"{holder.name}'s beginning balance is the trustee's roll-forward of the "
+                    "OC, which keeps the rounding of earlier ending pool balances (a statement "
+                    "whose End Bal is off its own roll-forward); the reported pool less the "
+                    f"certificates is {carried:.2f} above it"
                 )
                 if carried and abs(carried) < CARRIED_ROUNDING_LIMIT
                 else "",
+                basis="input",
             )
         )
     gap = round(_roll_forward_gap(statement), 2)
@@ -310,26 +387,26 @@ def _compare(deal: Deal, statement: Statement, out: PaymentsOut) -> list[Line]:
             "required overcollateralization",
             _f(statement.required_overcollateralization),
             out.oc_target[0],
+            basis=fitted,
         )
     )
     lines.append(
         Line(
-            "net monthly excess cash flow (to X)",
+            "net monthly excess cash flow",
             _f(statement.net_monthly_excess_cash_flow),
             out.residual[0].sum(),
+            basis=fitted,
         )
     )
-    servicing = [i for i, f in enumerate(deal.fees) if f.name == "servicing"]
-    if servicing:
-        lines.append(
-            Line("servicing fee", _f(statement.pool.servicing_fee), out.fee_paid[0, servicing[0]])
-        )
+    lines.extend(_servicing_lines(deal, statement, fitted))
     certificates = sum(out.balance[0, i] for i, t in enumerate(deal.tranches) if t.kind == "bond")
     pool_end = _f(statement.principal.ending_balance)
+    # the seniors' enhancement: the classes below them and the OC, not the classes that
+    # only collect penalties (P's face)
     subordinate = (
         certificates
-        - sum(out.balance[0, i] for i, t in enumerate(deal.tranches) if t.group is not None)
-        - 100.0
+        - sum(out.balance[0, i] for i, t in enumerate(deal.tranches) if t.name in seniors)
+        - sum(out.balance[0, i] for i, t in enumerate(deal.tranches) if t.name in penalty_classes)
         + out.overcollateralization[0]
     )
     lines.append(
@@ -344,3 +421,29 @@ def _compare(deal: Deal, statement: Statement, out: PaymentsOut) -> list[Line]:
         Line("trigger event", float(statement.is_trigger_event), float(out.is_trigger_event[0]))
     )
     return lines
+
+
+def _servicing_lines(deal: Deal, statement: Statement, basis: str) -> list[Line]:
+    """The servicing fee at the deal's rate on the beginning pool against the fee paid.
+
+    The trustee computes the fee loan by loan, each rounded to the cent: it may differ from
+    the rate on the pool total by at most half a cent on each loan, a difference named as that
+    rounding; more is unexplained.
+    """
+    out = []
+    begin = _f(statement.principal.beginning_balance)
+    limit = loan_rounding_limit(statement)
+    for fee in deal.fees:
+        if fee.role != "servicing":
+            continue
+        modeled = round(fee.annual_rate * begin / 12.0 + fee.monthly_amount, 2)
+        reported = _f(statement.pool.servicing_fee)
+        apart = abs(modeled - reported)
+        note = (
+            f"the trustee rounds the fee loan by loan: {apart:.2f} apart is within half a cent "
+            f"on each of {statement.pool.loan_count:,} loans ({limit:,.2f})"
+            if 0.0 < apart <= limit
+            else ""
+        )
+        out.append(Line(f"{fee.name} fee", reported, modeled, note, basis=basis))
+    return out
