@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,7 @@ def test_the_only_differences_are_the_trustees_026_and_its_factor_rounding() -> 
     assert differing["servicing fee"].difference == pytest.approx(-0.09)
     assert "5,871 loans" in differing["servicing fee"].explained
     assert all(line.is_reconciled for line in lines)
-    assert len(lines) == 70
+    assert len(lines) == 71
 
 
 def test_a_statement_the_waterfall_cannot_produce_is_flagged_and_exits_1(
@@ -73,7 +74,7 @@ def test_reconcile_command_exits_0_on_the_shipped_statement(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["reconcile", str(DEAL), str(STATEMENT)]) == 0
-    assert "70 of 70 lines reconciled" in capsys.readouterr().out
+    assert "71 of 71 lines reconciled" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -120,3 +121,36 @@ def test_a_statement_of_another_deal_or_an_empty_pool_is_a_located_error(
     )
     assert main(["reconcile", str(DEAL), str(empty)]) == 1
     assert capsys.readouterr().err == f"{empty}:124:1: Beg Bal: expected > 0\n"
+
+
+def test_the_cap_contract_payment_is_computed_from_the_deals_terms_at_the_periods_libor() -> None:
+    """The deal's contract pays notional x (LIBOR - strike) x 31/360 for the period; a
+    statement printing another amount is flagged."""
+    from datetime import date
+
+    from waterfall.deal.model import NotionalStep, YieldMaintenance
+
+    deal = load_deal(DEAL)
+    text = STATEMENT.read_text()
+    lines = {line.name: line for line in reconcile(deal, parse_statement(text))}
+    assert lines["payment from the yield maintenance agreement"].modeled == 0.0  # no notional
+    contract = YieldMaintenance(
+        (NotionalStep(date(2003, 1, 15), 100_000_000.0),), 0.015, None, "act/360"
+    )
+    with_contract = dataclasses.replace(deal, yield_maintenance=contract)
+    # implied LIBOR 2.22250% - 0.42% = 1.8025%: 100,000,000 x 0.3025% x 31/360 = 26,048.61
+    paid = "26,048.61"
+    printed = text.replace(
+        "Pmt from Yield Maint Agreement                                  0.00",
+        f"Pmt from Yield Maint Agreement                             {paid}",
+    )
+    assert printed != text
+    lines = {line.name: line for line in reconcile(with_contract, parse_statement(printed))}
+    line = lines["payment from the yield maintenance agreement"]
+    assert line.modeled == pytest.approx(26_048.61, abs=1e-9)
+    assert line.is_exact
+    # the shipped deal (no notional) against that statement: flagged, not explained
+    lines = {line.name: line for line in reconcile(deal, parse_statement(printed))}
+    line = lines["payment from the yield maintenance agreement"]
+    assert not line.is_exact
+    assert not line.explained

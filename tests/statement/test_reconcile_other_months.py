@@ -572,7 +572,7 @@ def test_hand_built_statement_reconciles_to_the_cent(month: Month) -> None:
 
     lines = reconcile(deal_calibrated_to(text), parse_statement(text, "hand-built.txt"))
 
-    assert len(lines) == 70
+    assert len(lines) == 71
     assert_reconciles(lines)
     named = by_name(lines)
     assert named["extra principal (derived)"].modeled == pytest.approx(
@@ -595,7 +595,7 @@ def test_reconcile_command_exits_0_on_the_written_december_statement(
     assert main(["reconcile", str(DEAL), str(path)]) == 1
     assert "A-1 principal " in capsys.readouterr().out
     assert main(["reconcile", deal_calibrated_to(december()[0]).file, str(path)]) == 0
-    assert "70 of 70 lines reconciled" in capsys.readouterr().out
+    assert "71 of 71 lines reconciled" in capsys.readouterr().out
 
 
 # Any December in a realistic range.

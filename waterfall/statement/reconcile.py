@@ -143,6 +143,8 @@ def reconcile(
         {g.name: float(smm[i]) for i, g in enumerate(groups)},
     )
     months = _reported_month(statement, compiled.calendar, index_rate, groups, modeled)
+    # the deal's cap contract, on its notional for the period, pays at the implied LIBOR
+    months = months._replace(cap_contract_notional=compiled.cap_contract_notional[:1].copy())
     fees = _reported_fees(deal, statement, compiled.fees)
     terms = compiled.terms._replace(
         compensating_fee=-1,
@@ -396,6 +398,15 @@ def _compare(
             _f(statement.net_monthly_excess_cash_flow),
             out.residual[0].sum(),
             basis=fitted,
+        )
+    )
+    lines.append(
+        Line(
+            "payment from the yield maintenance agreement",
+            _f(statement.yield_maintenance_payment),
+            out.cap_contract_payment[0],
+            # the deal's contract terms at the period's LIBOR; 2002-HE1's are assumed (a zero
+            # notional), so agreement there says only that nothing was paid
         )
     )
     lines.extend(_servicing_lines(deal, statement, fitted))
