@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
 import json
 import math
 import os
@@ -12,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO, cast
 
 from waterfall.deal import Deal, load_deal
 from waterfall.deal.load import SOURCES
@@ -236,8 +237,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "price-table": _price_table,
         "validate": _validate,
     }
+    real_stdout = sys.stdout
+    sys.stdout = cast("TextIO", _GuardedOutput(real_stdout))
     try:
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
+        sys.stdout.flush()
+        return code
+    except UnwritableOutputError as error:
+        sys.stderr.write(f"waterfall {args.command}: cannot write the output: {error}\n")
+        _silence(real_stdout)
+        return EXIT_USAGE
     except InputFileError as error:
         for problem in error.problems:
             sys.stderr.write(f"{problem}\n")
@@ -249,6 +258,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"waterfall {args.command}: interrupted\n")
         return EXIT_INTERRUPTED
+    finally:
+        sys.stdout = real_stdout
+
+
+class UnwritableOutputError(Exception):
+    """Standard output refused a write (a full disk, a closed pipe); the reason as text."""
+
+
+class _GuardedOutput(io.TextIOBase):
+    """Standard output whose failures become one ``UnwritableOutputError``, not a traceback."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except OSError as error:
+            raise UnwritableOutputError(error.strerror or str(error)) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as error:
+            raise UnwritableOutputError(error.strerror or str(error)) from None
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
+def _silence(stream: TextIO) -> None:
+    """Point a failed standard output at the null device, so the interpreter's own flush at
+    exit does not fail a second time with a traceback."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (a test's capture): nothing will flush it at exit
 
 
 def _curve_value(text: str) -> float | str:
