@@ -36,7 +36,8 @@ from waterfall.report.investor import (
 )
 from waterfall.report.plot import PlotUnavailable, plot_grid, plot_run
 from waterfall.report.plot import ensure_available as ensure_plot_available
-from waterfall.report.summary import pool_summary, result_summary
+from waterfall.report.summary import assumptions as scenario_assumptions
+from waterfall.report.summary import brief, curve_text, pool_summary, result_summary
 from waterfall.report.text import cashflows_csv, pool_csv, pool_table, run_csv, run_table
 from waterfall.scenario import BASE, Scenario, check_curve, load_scenario
 from waterfall.sensitivity import (
@@ -79,7 +80,12 @@ def _add_rate_flags(parser: argparse.ArgumentParser, *, with_default: bool = Tru
         default.add_argument("--mdr", help=f"monthly default rate, {vector}")
         default.add_argument("--sda", help="SDA speed in percent (100 = the standard curve)")
     parser.add_argument("--severity", help=f"loss severity, {vector}")
-    parser.add_argument("--lag", type=int, help="recovery lag in months (default 0)")
+    parser.add_argument(
+        "--lag",
+        type=int,
+        help="months from default to liquidation (default: the scenario's; for 2002-HE1 the "
+        "observed scenario's 12; 0 when a deal has no scenario)",
+    )
     parser.add_argument(
         "--advancing",
         action=argparse.BooleanOptionalAction,
@@ -87,13 +93,28 @@ def _add_rate_flags(parser: argparse.ArgumentParser, *, with_default: bool = Tru
         help="P&I advanced on defaulted loans until liquidation (default: advancing)",
     )
     parser.add_argument("--months", type=int, help="months to project (default: to maturity)")
-    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help=FORMAT_HELP,
+    )
+
+
+FORMAT_HELP = (
+    "table (default) for reading; json for programs (rates as numbers, percent where the key "
+    "says so); csv for a spreadsheet"
+)
+TRIGGER_HELP = (
+    "tested (default): the trigger event follows the deal's delinquency and loss tests; "
+    "failing or passing: forced every month, as a dealer's 'TRIG FAIL' run"
+)
 
 
 def _add_scenario_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--libor", help="one-month LIBOR, percent or vector")
     parser.add_argument("--scenario", help="scenario file (YAML); flags override it")
-    parser.add_argument("--trigger", choices=("tested", "failing", "passing"))
+    parser.add_argument("--trigger", choices=("tested", "failing", "passing"), help=TRIGGER_HELP)
     parser.add_argument(
         "--call",
         action=argparse.BooleanOptionalAction,
@@ -132,14 +153,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reconcile_parser.add_argument("deal", help="deal file (YAML)")
     reconcile_parser.add_argument("statement", help="the trustee's monthly statement (text)")
-    reconcile_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    reconcile_parser.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help=FORMAT_HELP
+    )
     breakeven_parser = commands.add_parser(
         "breakeven", help="highest constant CDR at which a class takes no write-down"
     )
     breakeven_parser.add_argument("deal", help="deal file (YAML)")
     which = breakeven_parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--class", dest="class_name", help="the class, e.g. M-2")
-    which.add_argument("--all", action="store_true", help="every class the deal writes down")
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="every class with principal at risk, except the prepayment-penalty class (P)",
+    )
     _add_rate_flags(breakeven_parser, with_default=False)
     _add_scenario_flags(breakeven_parser)
     breakeven_parser.add_argument(
@@ -171,7 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     grid_parser.add_argument(
         "--scenario", help="base scenario for what the grid leaves out (default: the deal's)"
     )
-    grid_parser.add_argument("--trigger", choices=("tested", "failing", "passing"))
+    grid_parser.add_argument(
+        "--trigger", choices=("tested", "failing", "passing"), help=TRIGGER_HELP
+    )
     grid_parser.add_argument("--out", help="write here (format from the suffix) instead of stdout")
     grid_parser.add_argument(
         "--format",
@@ -217,10 +246,14 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate_parser.add_argument(
         "--dry-run", action="store_true", help="print the figures, write nothing"
     )
-    calibrate_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    calibrate_parser.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help=FORMAT_HELP
+    )
     validate_parser = commands.add_parser("validate", help="check deal files")
     validate_parser.add_argument("deals", nargs="+", help="deal files (YAML)")
-    validate_parser.add_argument("--format", choices=("table", "json"), default="table")
+    validate_parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="table (default) or json"
+    )
     return parser
 
 
@@ -340,8 +373,8 @@ def scenario_from_flags(args: argparse.Namespace, base: Scenario) -> Scenario:
         changes["is_call_exercised"] = args.call
     if problems:
         raise UsageError("\n".join(problems))
-    if changes and base.source:
-        changes["source"] = f"{base.source} + command line"
+    if changes:
+        changes["source"] = f"{base.source} + command line" if base.source else "command line"
     return dataclasses.replace(base, **changes)
 
 
@@ -460,30 +493,48 @@ def _breakeven(args: argparse.Namespace) -> int:
             f"--class {args.class_name}: not a class with principal to lose; choose one of "
             + ", ".join(classes)
         )
-    names = classes if args.all else (args.class_name,)
+    # --all: the classes an investor holds for principal; the prepayment-penalty class (P's
+    # $100) ranks last and would only repeat the class above it (ask for it by --class)
+    penalty_classes = {
+        t for step in deal.waterfall if step.action == "pay_penalties" for t in step.targets
+    }
+    names = (
+        tuple(name for name in classes if name not in penalty_classes)
+        if args.all
+        else (args.class_name,)
+    )
     called = (
         deal.clean_up_call.is_exercised
         if base.is_call_exercised is None
         else (base.is_call_exercised)
     )
-    assumptions = {
-        "prepayment": str(base.prepayment),
-        "severity": str(base.severity),
+    horizon = (
+        f"{base.months} months only (a loss after them is not seen)"
+        if base.months
+        else "to the clean-up call"
+        if called
+        else "to maturity (call not exercised)"
+    )
+    header = {
+        "prepayment": curve_text(base.prepayment),
+        "severity": curve_text(base.severity),
         "recovery_lag_months": f"lag {base.recovery_lag_months} months",
         "advancing": "P&I advanced" if base.is_advancing else "no advancing",
-        "libor": str(base.libor) if base.libor else f"libor {deal.index_rate * 100:g}",
+        "libor": curve_text(base.libor) if base.libor else f"libor {deal.index_rate * 100:g}",
         "trigger": f"trigger {base.trigger}",
-        "horizon": (
-            f"{base.months} months only (a loss after them is not seen)"
-            if base.months
-            else "to the clean-up call"
-            if called
-            else "to maturity (call not exercised)"
-        ),
+        "horizon": horizon,
         "tolerance_cdr": BREAKEVEN_TOLERANCE,
     }
+    # numbers for a program (the default rate is what is solved for, so it is left out)
+    assumptions = {
+        key: value
+        for key, value in scenario_assumptions(base, deal.index_rate).items()
+        if key not in ("cdr_percent", "mdr_percent", "sda_percent")
+    }
+    assumptions["horizon"] = horizon
+    assumptions["tolerance_cdr"] = BREAKEVEN_TOLERANCE
     if args.columns:
-        return _breakeven_table(args, deal, base, names, assumptions)
+        return _breakeven_table(args, deal, base, names, assumptions, header)
     results = [breakeven(deal, base, name) for name in names]
     if args.format == "json":
         payload = {"assumptions": assumptions, "results": breakeven_rows(results)}
@@ -491,7 +542,7 @@ def _breakeven(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(rows_csv(breakeven_rows(results)))
     else:
-        sys.stdout.write(breakeven_text(deal.name, assumptions, results))
+        sys.stdout.write(breakeven_text(deal.name, header, results))
     return 0
 
 
@@ -501,6 +552,7 @@ def _breakeven_table(
     base: Scenario,
     names: Sequence[str],
     assumptions: dict[str, Any],
+    header: dict[str, Any],
 ) -> int:
     axis, values = _columns(args.columns)
     problems: list[str] = []
@@ -530,9 +582,7 @@ def _breakeven_table(
         sys.stdout.write(rows_csv(rows))
     else:
         varied = {"cpr": "prepayment", "lag": "recovery_lag_months"}.get(axis, axis)
-        fixed = ", ".join(
-            str(v) for k, v in assumptions.items() if k not in ("tolerance_cdr", varied)
-        )
+        fixed = ", ".join(str(v) for k, v in header.items() if k not in ("tolerance_cdr", varied))
         lines = [
             f"{deal.name}: breakeven constant CDR by {axis}, to {BREAKEVEN_TOLERANCE} CDR; "
             + fixed,
@@ -610,7 +660,9 @@ def _price_table(args: argparse.Namespace) -> int:
         sys.stdout.write(rows_csv(price_table_rows(table, labels)))
     else:
         fixed = ", ".join(
-            f"{name} {value}" for name, value in describe(deal, base).items() if name != axis
+            brief(f"{name} {value}")
+            for name, value in describe(deal, base).items()
+            if name != axis
         )
         fixed += f", trigger {base.trigger}" + (f", {base.months} months" if base.months else "")
         if base.is_call_exercised is not None:
@@ -869,13 +921,19 @@ def _validate(args: argparse.Namespace) -> int:
             }
         )
         if args.format == "table":
+            counts = ", ".join(f"{n} {s}" for s, n in sources.items())
             sys.stdout.write(
-                f"{path}: ok: {len(deal.tranches)} tranches, {len(deal.groups)} groups, "
-                f"{len(deal.waterfall)} steps; {sources['assumed']} assumed rules\n"
+                f"{path}: ok: {_count(len(deal.tranches), 'tranche')}, "
+                f"{_count(len(deal.groups), 'loan group')}, "
+                f"{_count(len(deal.waterfall), 'step')}; items by source: {counts}\n"
             )
     if args.format == "json":
         sys.stdout.write(json.dumps({"deals": report}) + "\n")
     return EXIT_BAD_FILE if failed else 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def output_target(path: Path) -> Path:

@@ -153,7 +153,7 @@ def test_run_with_no_flags_uses_the_calibrated_scenario(
     assert observed.prepayment.spec == pytest.approx(28.563327)
     assert main(["run", str(DEAL), "--format", "json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["assumptions"]["prepayment"] == "cpr 28.5633"
+    assert summary["assumptions"]["cpr_percent"] == 28.563327
     assert summary["assumptions"]["recovery_lag_months"] == 12
 
 

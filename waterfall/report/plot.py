@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from waterfall.report.summary import assumptions_line, scenario_label
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -81,8 +83,14 @@ def plot_run(result: Result, path: str | os.PathLike[str]) -> None:
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     _draw_balances(top, result)
     _draw_losses(bottom, result)
-    figure.suptitle(f"{result.deal.name}: scenario {result.scenario.name}")
+    figure.suptitle(run_title(result))
     _save(figure, path, fmt)
+
+
+def run_title(result: Result) -> str:
+    """The picture's title: the deal and the assumptions actually run (flags included)."""
+    line = assumptions_line(result.scenario, result.deal.index_rate)
+    return f"{result.deal.name} ({scenario_label(result.scenario)})\n{line}"
 
 
 def plot_grid(

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
+
+import numpy as np
 
 from waterfall._types import F64Array
 from waterfall.engine import COLLATERAL_COLUMNS, Result
 from waterfall.kernels.collateral import CollateralOut
 from waterfall.measures import measured_classes, result_metrics, result_principal_losses
-from waterfall.scenario.model import Scenario
+from waterfall.scenario.load import VECTOR_CHECK_MONTHS
+from waterfall.scenario.model import BASE, Curve, Scenario
+from waterfall.scenario.vectors import parse_vector
 
 
 def money(values: F64Array) -> list[float]:
@@ -17,21 +22,69 @@ def money(values: F64Array) -> list[float]:
     return [round(float(value), 2) + 0.0 for value in values]
 
 
+MAX_VECTOR_CHARS = 60
+"""A vector longer than this is shortened in headers and titles (its JSON keeps every value)."""
+
+
+def brief(text: str) -> str:
+    """``text`` for a header: a long vector keeps its start and says how long it was."""
+    if len(text) <= MAX_VECTOR_CHARS:
+        return text
+    tokens = len(text.partition('"')[2].split())
+    return f"{text[: MAX_VECTOR_CHARS - 5]} ... ({tokens:,} tokens)"
+
+
+def curve_text(curve: Curve) -> str:
+    """A curve as a user would write it, shortened for a header when the vector is long."""
+    return brief(str(curve))
+
+
+def curve_number(curve: Curve) -> float | list[float]:
+    """A curve's value in percent: the constant, or the vector month by month until its last
+    value (which then holds)."""
+    if not isinstance(curve.spec, str):
+        return float(curve.spec)
+    values = parse_vector(curve.spec, VECTOR_CHECK_MONTHS)
+    changes = np.nonzero(values != values[-1])[0]
+    last = int(changes[-1]) + 2 if changes.size else 1
+    return [float(value) for value in values[:last]]
+
+
+def scenario_label(scenario: Scenario) -> str:
+    """Where the assumptions came from: a file, the command line, or nowhere (zero)."""
+    if scenario.source:
+        return scenario.source
+    if dataclasses.replace(scenario, name=BASE.name) == BASE:
+        return "no scenario given: no prepayment, no defaults"
+    return "given in Python"
+
+
 def assumptions(scenario: Scenario, default_libor: float) -> dict[str, Any]:
-    """The scenario as a user would write it back."""
-    libor = str(scenario.libor) if scenario.libor else f"libor {default_libor * 100:g}"
+    """The scenario as numbers: rates in percent (keys say so), vectors month by month."""
+    libor = scenario.libor or Curve("libor", round(default_libor * 100.0, 10))
     return {
-        "prepayment": str(scenario.prepayment),
-        "default": str(scenario.default),
-        "severity": str(scenario.severity),
+        "scenario": scenario_label(scenario),
+        f"{scenario.prepayment.measure}_percent": curve_number(scenario.prepayment),
+        f"{scenario.default.measure}_percent": curve_number(scenario.default),
+        "severity_percent": curve_number(scenario.severity),
         "recovery_lag_months": scenario.recovery_lag_months,
         "advancing": scenario.is_advancing,
-        "libor": libor,
+        "libor_percent": curve_number(libor),
         "months": scenario.months,
         "trigger": scenario.trigger,
         "call": scenario.is_call_exercised,
-        "scenario": scenario.source or "command line",
     }
+
+
+def assumptions_line(scenario: Scenario, default_libor: float) -> str:
+    """The scenario in one line, as the command line would spell it."""
+    libor = scenario.libor or Curve("libor", round(default_libor * 100.0, 10))
+    return (
+        f"{curve_text(scenario.prepayment)}, {curve_text(scenario.default)}, "
+        f"{curve_text(scenario.severity)}, lag {scenario.recovery_lag_months} months, "
+        f"{'advancing' if scenario.is_advancing else 'no advancing'}, {curve_text(libor)}, "
+        f"trigger {scenario.trigger}"
+    )
 
 
 def _number(value: float, digits: int) -> float | None:
@@ -84,6 +137,7 @@ def result_summary(result: Result, price: float = 100.0) -> dict[str, Any]:
         "deal": deal.name,
         "as_of": deal.as_of.isoformat(),
         "assumptions": assumptions(result.scenario, deal.index_rate),
+        "assumptions_text": assumptions_line(result.scenario, deal.index_rate),
         "months": result.n_months,
         "dates": [day.isoformat() for day in result.dates],
         "price": price,
@@ -97,7 +151,11 @@ def result_summary(result: Result, price: float = 100.0) -> dict[str, Any]:
                 start,
             ),
             "cumulative_losses_pct": _pct(result.collateral["principal_loss"].sum(), start),
-            "stepdown_month": result.first_month(payments.is_stepped_down),
+            # the first month paid by the stepdown rules: past the stepdown date, no trigger
+            "stepdown_month": result.first_month(
+                payments.is_stepped_down * (1.0 - payments.is_trigger_event)
+            ),
+            "stepdown_date_month": result.first_month(payments.is_stepped_down),
             "first_trigger_month": result.first_month(payments.is_trigger_event),
             "monthly": {
                 name: money(result.collateral[name])
@@ -120,7 +178,7 @@ def pool_summary(out: CollateralOut, inputs: dict[str, Any], scenario: Scenario)
         "assumptions": {
             key: value
             for key, value in assumptions(scenario, 0.0).items()
-            if key not in ("libor", "trigger", "call")
+            if key not in ("libor_percent", "trigger", "call")
         },
         "months": n_months,
         "monthly": {

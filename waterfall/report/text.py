@@ -32,10 +32,7 @@ def run_table(summary: dict[str, Any]) -> str:
     lines = [
         f"{summary['deal']}  as of {summary['as_of']}  ({a['scenario']}); yields at "
         f"{summary['price']:g} per 100 of current face",
-        f"{a['prepayment']}, {a['default']}, {a['severity']}, "
-        f"lag {a['recovery_lag_months']} months, "
-        f"{'advancing' if a['advancing'] else 'no advancing'}, {a['libor']}, "
-        f"trigger {a['trigger']}, {summary['months']} months",
+        f"{summary['assumptions_text']}, {summary['months']} months",
         "",
         f"{'class':<6} {'beginning':>16} {'principal':>16} {'interest':>16} "
         f"{'writedown':>14} {'loss':>14} {'WAL':>6} {'window':>9} {'yield':>7} {'DM':>5}",
@@ -60,10 +57,20 @@ def run_table(summary: dict[str, Any]) -> str:
         f"pool: beginning {col['beginning_balance']:,.2f}; cumulative defaults "
         f"{col['cumulative_defaults_pct']:.2f}% and losses {col['cumulative_losses_pct']:.2f}% "
         "of the beginning balance",
-        f"stepdown month: {col['stepdown_month'] or 'none'}; first month a trigger is in "
+        f"stepdown month: {_stepdown(col)}; first month a trigger is in "
         f"effect: {col['first_trigger_month'] or 'none'}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _stepdown(col: dict[str, Any]) -> str:
+    paid, date = col["stepdown_month"], col["stepdown_date_month"]
+    if paid == date:
+        return str(paid or "none")
+    return (
+        f"{paid or 'none'} (the stepdown date is reached in month {date}; a trigger event "
+        "keeps principal paid as before it)"
+    )
 
 
 def run_csv(summary: dict[str, Any]) -> str:
