@@ -12,17 +12,25 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, cast
 
 from waterfall.deal import Deal, load_deal
 from waterfall.deal.load import SOURCES
 from waterfall.deal.model import CollateralGroup
-from waterfall.engine import project_pool, run
+from waterfall.engine import kernels_need_compiling, project_pool, run
 from waterfall.errors import GridFileError, InputFileError, Problem, UsageError
 from waterfall.grid import GridPoint, load_grid
 from waterfall.grid.cluster import ClusterUnavailable, run_grid_on_cluster
-from waterfall.grid.run import BLOCK_SIZE, GridResult, describe, run_grid, scenario_for
+from waterfall.grid.run import (
+    BLOCK_SIZE,
+    GridResult,
+    describe,
+    grid_kernel_needs_compiling,
+    run_grid,
+    scenario_for,
+)
 from waterfall.grid.spec import AXES
 from waterfall.measures import METRIC_COLUMNS
 from waterfall.report.grid import grid_csv, grid_json, grid_pivot, write_parquet
@@ -123,10 +131,45 @@ def _add_scenario_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+DISTRIBUTION = "rmbs-waterfall"
+"""The name pip knows this project by; the command and the import are ``waterfall``."""
+
+DESCRIPTION = """\
+Project the cash flows of a residential mortgage-backed securitization: the collateral month
+by month under your prepayment, default and severity assumptions, then the deal's priority of
+payments, class by class. Assumptions on the command line are percentages (--cpr 30 is 30%
+CPR) and take a vector such as "4 11R 27"."""
+
+EPILOG = """\
+examples:
+  waterfall run deals/2002-HE1.yaml --cpr 30 --cdr 5 --severity 45
+  waterfall run deals/2002-HE1.yaml --cpr 30 --cashflows cf.csv
+  waterfall price-table deals/2002-HE1.yaml --class A-2 --prices 99,100,101
+  waterfall breakeven deals/2002-HE1.yaml --all
+  waterfall reconcile deals/2002-HE1.yaml deals/statements/2002-HE1-2002-11-15.txt
+
+'waterfall COMMAND --help' lists a command's flags; the README explains each output column."""
+
+
+def _version() -> str:
+    try:
+        return f"waterfall {metadata.version(DISTRIBUTION)} ({DISTRIBUTION})"
+    except metadata.PackageNotFoundError:
+        return f"waterfall (not installed: pip install . to register {DISTRIBUTION})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = _Parser(prog="waterfall", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = _Parser(
+        prog="waterfall",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, title="commands", metavar="COMMAND"
+    )
     run_parser = commands.add_parser("run", help="project every class of a deal")
     run_parser.add_argument("deal", help="deal file (YAML)")
     _add_rate_flags(run_parser)
@@ -270,6 +313,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "price-table": _price_table,
         "validate": _validate,
     }
+    if args.command in COMPILING_COMMANDS:
+        _announce_compiling(args)
     real_stdout = sys.stdout
     sys.stdout = cast("TextIO", _GuardedOutput(real_stdout))
     try:
@@ -293,6 +338,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     finally:
         sys.stdout = real_stdout
+
+
+COMPILING_COMMANDS = ("run", "pool", "reconcile", "calibrate", "breakeven", "price-table", "grid")
+COMPILE_NOTICE = "compiling the kernels (first run only)..."
+
+
+def _announce_compiling(args: argparse.Namespace) -> None:
+    """One line on stderr before a cold cache makes the command sit silent while numba
+    compiles (about 15 s; a local grid's parallel kernel another 20 s)."""
+    local_grid = args.command == "grid" and not args.scheduler
+    if kernels_need_compiling() or (local_grid and grid_kernel_needs_compiling()):
+        sys.stderr.write(f"waterfall {args.command}: {COMPILE_NOTICE}\n")
+        sys.stderr.flush()
 
 
 class UnwritableOutputError(Exception):
@@ -798,7 +856,7 @@ def _grid(args: argparse.Namespace) -> int:
             write_parquet_atomically(result, Path(args.out))
         except ImportError:
             raise UsageError(
-                "--format parquet needs pyarrow: pip install 'waterfall[parquet]'"
+                "--format parquet needs pyarrow: pip install 'rmbs-waterfall[parquet]'"
             ) from None
     else:
         text = {"csv": grid_csv, "json": grid_json}.get(out_format)

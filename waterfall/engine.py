@@ -7,6 +7,7 @@ from datetime import date
 
 import numpy as np
 
+from waterfall._jit import needs_compiling
 from waterfall._types import F64Array
 from waterfall.compile import CompiledDeal, compile_collateral, compile_deal, monthly_rates
 from waterfall.deal.model import CollateralGroup, Deal
@@ -80,6 +81,11 @@ class Result:
         """First month (1-based) a 0/1 flag array is set; 0 when never."""
         hits = np.nonzero(flags > 0.5)[0]
         return int(hits[0]) + 1 if hits.size else 0
+
+
+def kernels_need_compiling() -> bool:
+    """True when the next ``run`` compiles the kernels (a cold cache); about 15 s on 2 cores."""
+    return needs_compiling(project_collateral, fill_months, apply_waterfall)
 
 
 def project_pool(

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from waterfall._jit import thread_count
+from waterfall._jit import needs_compiling, thread_count
 from waterfall._types import F64Array
 from waterfall.compile import CompiledDeal, compile_deal, index_rates, monthly_rates
 from waterfall.deal.model import Deal
@@ -76,6 +76,11 @@ def _shown(curve: Curve | None, measure: str, fallback: float) -> float | str:
     if curve.measure == measure and not isinstance(curve.spec, str):
         return float(curve.spec)
     return str(curve)
+
+
+def grid_kernel_needs_compiling() -> bool:
+    """True when the next local grid compiles its parallel kernel (a cold cache)."""
+    return needs_compiling(run_scenarios)
 
 
 def describe(deal: Deal, scenario: Scenario) -> dict[str, float | int | str]:

@@ -59,7 +59,7 @@ def grid_json(result: GridResult) -> str:
 
 
 def write_parquet(result: GridResult, path: str) -> None:
-    """Write the rows as a Parquet file (needs pyarrow: ``pip install 'waterfall[parquet]'``).
+    """Write the rows as a Parquet file (needs pyarrow: ``pip install 'rmbs-waterfall[parquet]'``).
 
     Raises
     ------

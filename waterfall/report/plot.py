@@ -1,6 +1,6 @@
 """Pictures for ``--plot FILE``: one run's balances and losses, or a grid metric as heat maps.
 
-matplotlib is an optional extra (``pip install 'waterfall[plot]'``): it is imported inside the
+matplotlib is an optional extra (``pip install 'rmbs-waterfall[plot]'``): it is imported inside the
 functions, never when ``waterfall`` is imported, and only through ``matplotlib.figure.Figure``
 with the Agg canvas, so no GUI backend or pyplot global state is ever touched. Files are
 written atomically: rendered to a temporary file in the target's directory, then renamed.
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from waterfall.engine import Result
 
-MISSING_MESSAGE = "--plot needs matplotlib: pip install 'waterfall[plot]'"
+MISSING_MESSAGE = "--plot needs matplotlib: pip install 'rmbs-waterfall[plot]'"
 
 AXES = ("cpr", "cdr", "severity", "lag", "libor")
 """Scenario axes of a grid row, in tie-break order."""
