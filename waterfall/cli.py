@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import io
 import json
 import math
@@ -33,6 +34,11 @@ from waterfall.grid.run import (
 )
 from waterfall.grid.spec import AXES
 from waterfall.measures import METRIC_COLUMNS
+from waterfall.report.cashflows import (
+    cashflows_csv,
+    write_cashflows_parquet,
+    write_cashflows_xlsx,
+)
 from waterfall.report.grid import grid_csv, grid_json, grid_pivot, write_parquet
 from waterfall.report.investor import (
     breakeven_rows,
@@ -46,7 +52,7 @@ from waterfall.report.plot import PlotUnavailable, plot_grid, plot_run
 from waterfall.report.plot import ensure_available as ensure_plot_available
 from waterfall.report.summary import assumptions as scenario_assumptions
 from waterfall.report.summary import brief, curve_text, pool_summary, result_summary
-from waterfall.report.text import cashflows_csv, pool_csv, pool_table, run_csv, run_table
+from waterfall.report.text import pool_csv, pool_table, run_csv, run_table
 from waterfall.scenario import BASE, Scenario, check_curve, load_scenario
 from waterfall.sensitivity import (
     BREAKEVEN_TOLERANCE,
@@ -174,7 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument("deal", help="deal file (YAML)")
     _add_rate_flags(run_parser)
     _add_scenario_flags(run_parser)
-    run_parser.add_argument("--cashflows", help="write month-by-month cash flows to this CSV")
+    run_parser.add_argument(
+        "--cashflows",
+        metavar="FILE",
+        help="also write the month-by-month cash-flow report: collateral by loan group, fees, "
+        "every class, OC and triggers; FILE.csv, or .parquet / .xlsx with those extras",
+    )
     run_parser.add_argument("--plot", help="also draw class balances and losses (PNG)")
     run_parser.add_argument(
         "--price",
@@ -451,6 +462,10 @@ def _run(args: argparse.Namespace) -> int:
         problem = _plot_problem(args.plot)
         if problem:
             raise UsageError(problem)
+    if args.cashflows:
+        problem = _cashflows_problem(args.cashflows)
+        if problem:
+            raise UsageError(problem)
     if not (math.isfinite(args.price) and 0.0 < args.price <= 1000.0):
         raise UsageError(f"--price {args.price:g}: expected a price above 0 and at most 1000")
     result = run(deal, scenario)
@@ -461,7 +476,7 @@ def _run(args: argparse.Namespace) -> int:
         except (ValueError, OSError) as error:
             raise UsageError(f"--plot {args.plot}: {error}") from None
     if args.cashflows:
-        write_atomically(Path(args.cashflows), cashflows_csv(summary))
+        _write_cashflows(result, Path(args.cashflows))
     if args.format == "json":
         sys.stdout.write(json.dumps(summary) + "\n")
     elif args.format == "csv":
@@ -469,6 +484,48 @@ def _run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(run_table(summary))
     return 0
+
+
+CASHFLOW_EXTRAS = {".parquet": ("pyarrow", "parquet"), ".xlsx": ("openpyxl", "xlsx")}
+
+
+def _cashflows_problem(path: str) -> str:
+    """Check, before the run, that the report's format can be written; '' when it can."""
+    extra = CASHFLOW_EXTRAS.get(Path(path).suffix.lower())
+    if extra is not None:
+        module, name = extra
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return (
+                f"--cashflows {path}: a {name} file needs {module}: "
+                f"pip install '{DISTRIBUTION}[{name}]'"
+            )
+    return ""
+
+
+def _write_cashflows(result: Any, path: Path) -> None:
+    """The cash-flow report in the format its suffix names (CSV unless .parquet or .xlsx)."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        _write_binary_atomically(path, lambda target: write_cashflows_parquet(result, target))
+    elif suffix == ".xlsx":
+        _write_binary_atomically(path, lambda target: write_cashflows_xlsx(result, target))
+    else:
+        write_atomically(path, cashflows_csv(result))
+
+
+def _write_binary_atomically(path: Path, write: Callable[[str], None]) -> None:
+    """Write through a temporary file beside ``path``, so no half-written file is left."""
+    target = output_target(path)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        write(str(temporary))
+        os.replace(temporary, target)
+    except OSError as error:
+        raise UsageError(f"cannot write '{path}': {error.strerror}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _pool(args: argparse.Namespace) -> int:

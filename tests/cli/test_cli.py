@@ -238,7 +238,7 @@ ARGPARSE_ERRORS = [  # argparse's wording changes between Python versions: check
         id="pool-without-balance",
     ),
     pytest.param(["run", HE1, "--lag", "twelve"], "argument --lag", id="lag-not-a-number"),
-    pytest.param([], "the following arguments are required: command", id="no-command"),
+    pytest.param([], "the following arguments are required: COMMAND", id="no-command"),
 ]
 
 VALUE_ERRORS = [

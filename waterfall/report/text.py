@@ -83,24 +83,6 @@ def run_csv(summary: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
-def cashflows_csv(summary: dict[str, Any]) -> str:
-    """Month-by-month flows: per class balance/principal/interest/writedown, then collateral."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    fields = ("balance", "principal", "interest", "writedown")
-    collateral = summary["collateral"]["monthly"]
-    header = ["month", "date"]
-    header += [f"{c['name']}.{f}" for c in summary["classes"] for f in fields]
-    header += list(collateral)
-    writer.writerow(header)
-    for month in range(summary["months"]):
-        row: list[Any] = [month + 1, summary["dates"][month]]
-        row += [c["monthly"][f][month] for c in summary["classes"] for f in fields]
-        row += [values[month] for values in collateral.values()]
-        writer.writerow(row)
-    return buffer.getvalue()
-
-
 def pool_csv(summary: dict[str, Any]) -> str:
     """The pool's monthly columns as CSV."""
     buffer = io.StringIO()
