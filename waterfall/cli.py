@@ -33,7 +33,7 @@ from waterfall.grid.run import (
     scenario_for,
 )
 from waterfall.grid.spec import AXES
-from waterfall.measures import METRIC_COLUMNS
+from waterfall.measures import METRIC_COLUMNS, prices_at
 from waterfall.report.cashflows import (
     cashflows_csv,
     write_cashflows_parquet,
@@ -187,11 +187,24 @@ def build_parser() -> argparse.ArgumentParser:
         "every class, OC and triggers; FILE.csv, or .parquet / .xlsx with those extras",
     )
     run_parser.add_argument("--plot", help="also draw class balances and losses (PNG)")
-    run_parser.add_argument(
+    pricing = run_parser.add_mutually_exclusive_group()
+    pricing.add_argument(
         "--price",
         type=float,
-        default=100.0,
         help="price per 100 of each class's current face for yields and DMs (default 100)",
+    )
+    pricing.add_argument(
+        "--yield",
+        dest="yield_pct",
+        type=float,
+        metavar="Y",
+        help="price every bond class to this bond-equivalent yield, percent",
+    )
+    pricing.add_argument(
+        "--dm",
+        type=float,
+        metavar="BP",
+        help="price every floater to this discount margin over the LIBOR path, basis points",
     )
     pool_parser = commands.add_parser("pool", help="project one pool, no waterfall")
     pool_parser.add_argument("--balance", type=float, required=True, help="dollars")
@@ -466,10 +479,28 @@ def _run(args: argparse.Namespace) -> int:
         problem = _cashflows_problem(args.cashflows)
         if problem:
             raise UsageError(problem)
-    if not (math.isfinite(args.price) and 0.0 < args.price <= 1000.0):
-        raise UsageError(f"--price {args.price:g}: expected a price above 0 and at most 1000")
+    price = 100.0 if args.price is None else args.price
+    if not (math.isfinite(price) and 0.0 < price <= 1000.0):
+        raise UsageError(f"--price {price:g}: expected a price above 0 and at most 1000")
+    if args.yield_pct is not None and not -50.0 < args.yield_pct <= 100.0:
+        raise UsageError(f"--yield {args.yield_pct:g}: expected a yield in percent, -50 to 100")
+    if args.dm is not None and not -5000.0 <= args.dm <= 10000.0:
+        raise UsageError(f"--dm {args.dm:g}: expected basis points, -5000 to 10000")
     result = run(deal, scenario)
-    summary = result_summary(result, args.price)
+    other = None
+    if deal.clean_up_call.share_of_cutoff > 0.0:
+        # the same scenario with the call the other way: to call beside to maturity
+        called = result.payments.call_proceeds.sum() > 0.0
+        other = run(deal, dataclasses.replace(scenario, is_call_exercised=not called))
+    prices = None
+    priced_by: tuple[str, float] = ("price", price)
+    if args.yield_pct is not None:
+        prices = prices_at(deal, result, yield_pct=args.yield_pct)
+        priced_by = ("yield_percent", args.yield_pct)
+    elif args.dm is not None:
+        prices = prices_at(deal, result, discount_margin_bp=args.dm)
+        priced_by = ("discount_margin_bp", args.dm)
+    summary = result_summary(result, price, prices=prices, other=other, priced_by=priced_by)
     if args.plot:
         try:
             plot_run(result, args.plot)

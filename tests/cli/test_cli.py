@@ -32,6 +32,8 @@ CLASS_KEYS = {
     "wal_years",
     "first_principal_month",
     "last_principal_month",
+    "price",
+    "to_call",  # 2002-HE1 has a clean-up call: its measures to call beside to maturity
     "monthly",
 }
 CLASS_MONTHLY_KEYS = {"balance", "principal", "interest", "writedown"}

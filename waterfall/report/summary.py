@@ -91,18 +91,65 @@ def _number(value: float, digits: int) -> float | None:
     return None if math.isnan(value) else round(float(value), digits)
 
 
-def result_summary(result: Result, price: float = 100.0) -> dict[str, Any]:
-    """The ``waterfall run --format json`` document; yields at ``price`` per 100 of face."""
+def _pricing_text(measure: str, value: float) -> str:
+    if measure == "yield_percent":
+        return f"each class priced to a yield of {value:g}% (bond-equivalent)"
+    if measure == "discount_margin_bp":
+        return f"each floater priced to a discount margin of {value:g} bp"
+    return f"yields at {value:g} per 100 of current face"
+
+
+def _horizon(result: Result) -> str:
+    return "to_call" if result.payments.call_proceeds.sum() > 0.0 else "to_maturity"
+
+
+def result_summary(
+    result: Result,
+    price: float = 100.0,
+    *,
+    prices: dict[str, float] | None = None,
+    other: Result | None = None,
+    priced_by: tuple[str, float] = ("price", 100.0),
+) -> dict[str, Any]:
+    """The ``waterfall run --format json`` document.
+
+    Yields, margins and durations are at ``price`` per 100 of current face, or at each
+    class's own price in ``prices`` (from ``measures.prices_at``: a yield or a margin given
+    instead). ``other`` is the same scenario with the clean-up call the other way: its
+    measures, at the same prices, appear under ``to_call`` or ``to_maturity``.
+    """
     deal = result.deal
     classes = []
     losses = result_principal_losses(result, net=True)
     is_bond = [t.kind == "bond" for t in deal.tranches]
     measured = [deal.tranches[i].name for i in measured_classes(deal)]
-    metrics = result_metrics(deal, result.scenario, result, price)
+    by_class = prices or {}
+    metrics = result_metrics(deal, result.scenario, result, price, by_class)
+    other_metrics = result_metrics(deal, other.scenario, other, price, by_class) if other else None
     for index, name in enumerate(result.tranche_names):
         first, last = result.principal_window(name)
         column = measured.index(name) if name in measured else -1
         nan = float("nan")
+        extra: dict[str, Any] = {}
+        if other is not None and other_metrics is not None:
+            extra[_horizon(other)] = {
+                "yield": _number(other_metrics["yield"][column] if column >= 0 else nan, 6),
+                "discount_margin": _number(
+                    other_metrics["discount_margin"][column] if column >= 0 else nan, 4
+                ),
+                "modified_duration": _number(
+                    other_metrics["modified_duration"][column] if column >= 0 else nan, 6
+                ),
+                "wal_years": round(other.wal_years(name), 4),
+            }
+        class_price = by_class.get(name, price) if column >= 0 else None
+        if prices is not None and name not in prices:
+            class_price = None  # the yield or margin given does not apply to this class
+        if class_price is None:
+            column = -1  # nothing is measured without a price
+            for measures in extra.values():
+                measures.update(yield_=None, discount_margin=None, modified_duration=None)
+                measures["yield"] = measures.pop("yield_")
         classes.append(
             {
                 "name": name,
@@ -123,6 +170,8 @@ def result_summary(result: Result, price: float = 100.0) -> dict[str, Any]:
                 "modified_duration": _number(
                     metrics["modified_duration"][column] if column >= 0 else nan, 6
                 ),
+                **extra,
+                "price": None if class_price is None else round(float(class_price), 6),
                 "monthly": {
                     "balance": money(result.balance[:, index]),
                     "principal": money(result.principal[:, index]),
@@ -141,6 +190,9 @@ def result_summary(result: Result, price: float = 100.0) -> dict[str, Any]:
         "months": result.n_months,
         "dates": [day.isoformat() for day in result.dates],
         "price": price,
+        "priced_by": {priced_by[0]: priced_by[1]},
+        "pricing": _pricing_text(*priced_by),
+        "horizon": _horizon(result),
         "classes": classes,
         "collateral": {
             "beginning_balance": round(start, 2),

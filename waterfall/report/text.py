@@ -29,13 +29,20 @@ def _optional(value: float | None, spec: str) -> str:
 def run_table(summary: dict[str, Any]) -> str:
     """The class table and pool lines of `waterfall run`."""
     a = summary["assumptions"]
+    horizon = "to call" if summary["horizon"] == "to_call" else "to maturity"
+    classes = summary["classes"]
+    other = next((k for k in ("to_call", "to_maturity") if classes and k in classes[0]), "")
+    other_head = ""
+    if other:
+        short = "call" if other == "to_call" else "mat"
+        other_head = f" {'yld-' + short:>8} {'DM-' + short:>7}"
     lines = [
-        f"{summary['deal']}  as of {summary['as_of']}  ({a['scenario']}); yields at "
-        f"{summary['price']:g} per 100 of current face",
-        f"{summary['assumptions_text']}, {summary['months']} months",
+        f"{summary['deal']}  as of {summary['as_of']}  ({a['scenario']}); {summary['pricing']}",
+        f"{summary['assumptions_text']}, {summary['months']} months ({horizon})",
         "",
         f"{'class':<6} {'beginning':>16} {'principal':>16} {'interest':>16} "
-        f"{'writedown':>14} {'loss':>14} {'WAL':>6} {'window':>9} {'yield':>7} {'DM':>5}",
+        f"{'writedown':>14} {'loss':>14} {'WAL':>6} {'window':>9} {'price':>8} {'yield':>7} "
+        f"{'DM':>5}{other_head}",
     ]
     for c in summary["classes"]:
         wal = f"{c['wal_years']:.2f}" if c["first_principal_month"] else "-"  # no principal
@@ -48,8 +55,14 @@ def run_table(summary: dict[str, Any]) -> str:
             f"{c['name']:<6} {c['beginning_balance']:>16,.2f} {c['principal']:>16,.2f} "
             f"{c['interest']:>16,.2f} {c['writedown']:>14,.2f} {c['principal_loss']:>14,.2f} "
             f"{wal:>6} "
-            f"{window:>9} {_optional(c['yield'], '.2f'):>7} "
+            f"{window:>9} {_optional(c['price'], '.3f'):>8} {_optional(c['yield'], '.2f'):>7} "
             f"{_optional(c['discount_margin'], '.0f'):>5}"
+            + (
+                f" {_optional(c[other]['yield'], '.2f'):>8} "
+                f"{_optional(c[other]['discount_margin'], '.0f'):>7}"
+                if other
+                else ""
+            )
         )
     col = summary["collateral"]
     lines += [
