@@ -44,7 +44,8 @@ def test_a_yield_prices_every_bond_and_the_price_gives_the_yield_back(
     price = classes["M-1"]["price"]
     direct = by_name(run_json(capsys, "--cpr", "25", "--price", f"{price:.12f}"))
     assert direct["M-1"]["discount_margin"] == pytest.approx(
-        classes["M-1"]["discount_margin"], abs=2e-4  # 4 decimals in JSON
+        classes["M-1"]["discount_margin"],
+        abs=2e-4,  # 4 decimals in JSON
     )
     assert classes["P"]["price"] is None  # P's 100 against its penalties has no such price
 
@@ -99,3 +100,26 @@ def test_price_yield_and_dm_are_one_choice(capsys: pytest.CaptureFixture[str]) -
     assert capsys.readouterr().err == (
         "waterfall run: --yield 500: expected a yield in percent, -50 to 100\n"
     )
+
+
+def test_price_tables_carry_write_down_and_loss_rows_and_a_to_call_block(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["price-table", HE1, "--class", "B", "--prices", "95,100", "--columns", "cdr=0,12"]
+    assert main([*argv, "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["writedown"][0] == 0.0
+    assert out["writedown"][1] > 1_000_000  # B is written down at 12 CDR
+    assert out["cumulative_loss_pct"][0] < out["cumulative_loss_pct"][1]
+    # the same cells to call: at par and no loss, B's DM to call is its 265 bp margin
+    assert out["to_call"]["discount_margin_bp"][1][0] == pytest.approx(265, abs=0.5)
+    assert out["discount_margin_bp"][1][0] > 268  # to maturity: the step-up
+    assert main(argv) == 0
+    text = capsys.readouterr().out.splitlines()
+    rows = {line.split()[0] + " " + line.split()[1]: line for line in text if line.strip()}
+    assert "writedown ($)" in rows
+    assert rows["writedown ($)"].split()[-2:][0] == "0"
+    assert [line.strip() for line in text if line.strip() in ("to maturity", "to call")] == [
+        "to maturity",
+        "to call",
+    ]
