@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -76,6 +77,16 @@ class Result:
         if paid.size == 0:
             return (0, 0)
         return (int(paid[0]) + 1, int(paid[-1]) + 1)
+
+    def cashflows(self) -> Any:
+        """The month-by-month cash-flow report as a pandas DataFrame indexed by month, with
+        the columns of ``waterfall run --cashflows`` (``waterfall.cashflows.COLUMNS``).
+
+        Needs pandas (``pip install 'rmbs-waterfall[pandas]'``).
+        """
+        from waterfall.cashflows import cashflow_frame
+
+        return cashflow_frame(self)
 
     def first_month(self, flags: F64Array) -> int:
         """First month (1-based) a 0/1 flag array is set; 0 when never."""

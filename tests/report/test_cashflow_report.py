@@ -217,7 +217,7 @@ def test_a_report_format_whose_extra_is_missing_is_refused_before_the_run(
 
 
 def test_the_readme_names_every_column_with_its_unit() -> None:
-    from waterfall.report.cashflows import COLUMNS
+    from waterfall.cashflows import COLUMNS
 
     text = (REPO / "README.md").read_text(encoding="utf-8")
     start = text.index("<!-- cash-flow columns:")

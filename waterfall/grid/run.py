@@ -106,6 +106,21 @@ class GridResult:
     price: float
     prices_by_class: dict[str, float] = field(default_factory=dict)  # overrides of ``price``
 
+    def frame(self) -> Any:
+        """The rows as a pandas DataFrame, one row per scenario and class, with the columns
+        of ``waterfall grid --out FILE.csv`` (NaN where a measure is not defined).
+
+        Needs pandas (``pip install 'rmbs-waterfall[pandas]'``).
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError(
+                "GridResult.frame() needs pandas: pip install 'rmbs-waterfall[pandas]'"
+            ) from None
+        rows = self.rows()
+        return pd.DataFrame(rows, columns=list(rows[0]) if rows else None)
+
     def rows(self) -> list[dict[str, Any]]:
         """One row per scenario and class, NaN as None, in scenario-then-class order."""
         out = []
