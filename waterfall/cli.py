@@ -915,22 +915,23 @@ def _grid(args: argparse.Namespace) -> int:
     metric = args.metric or spec.metric
     n_blocks = -(-len(spec.points) // args.block_size)
     progress = _Progress(sys.stderr.isatty() and n_blocks > 1)
-    if args.scheduler:
-        try:
-            result = run_grid_on_cluster(
-                deal,
-                base,
-                spec.points,
-                spec.price,
-                args.scheduler,
-                by_class=by_class,
-                block_size=args.block_size,
-                progress=progress,
-            )
-        except ClusterUnavailable as error:
-            raise UsageError(str(error)) from None
-    else:
-        result = run_grid(
+
+    def measured(base: Scenario, progress: Callable[[int, int], None] | None) -> GridResult:
+        if args.scheduler:
+            try:
+                return run_grid_on_cluster(
+                    deal,
+                    base,
+                    spec.points,
+                    spec.price,
+                    args.scheduler,
+                    by_class=by_class,
+                    block_size=args.block_size,
+                    progress=progress,
+                )
+            except ClusterUnavailable as error:
+                raise UsageError(str(error)) from None
+        return run_grid(
             deal,
             base,
             spec.points,
@@ -939,6 +940,17 @@ def _grid(args: argparse.Namespace) -> int:
             block_size=args.block_size,
             progress=progress,
         )
+
+    result = measured(base, progress)
+    if deal.clean_up_call.share_of_cutoff > 0.0:
+        # the same points with the call the other way: to call beside to maturity
+        called = (
+            deal.clean_up_call.is_exercised
+            if base.is_call_exercised is None
+            else base.is_call_exercised
+        )
+        other = measured(dataclasses.replace(base, is_call_exercised=not called), None)
+        result = result.with_other_horizon(other, "to_maturity" if called else "to_call")
     if out_format == "parquet":
         try:
             write_parquet_atomically(result, Path(args.out))

@@ -105,6 +105,9 @@ class GridResult:
     metrics: dict[str, F64Array]  # METRIC_COLUMNS -> (n_scenarios, n_classes), NaN = none
     price: float
     prices_by_class: dict[str, float] = field(default_factory=dict)  # overrides of ``price``
+    # the same grid with the clean-up call the other way ("to_call" or "to_maturity")
+    other_horizon: str = ""
+    other_metrics: dict[str, F64Array] = field(default_factory=dict)
 
     def frame(self) -> Any:
         """The rows as a pandas DataFrame, one row per scenario and class, with the columns
@@ -137,8 +140,20 @@ class GridResult:
                         row[metric] = round(value, 2) + 0.0  # dollars, to the cent
                     else:
                         row[metric] = value
+                for metric in OTHER_HORIZON_METRICS if self.other_horizon else ():
+                    value = float(self.other_metrics[metric][s, c])
+                    row[f"{metric}_{self.other_horizon}"] = None if math.isnan(value) else value
                 out.append(row)
         return out
+
+    def with_other_horizon(self, other: GridResult, horizon: str) -> GridResult:
+        """This grid with ``other``'s yield, margin and WAL beside it: the same points with
+        the clean-up call the other way, ``horizon`` "to_call" or "to_maturity"."""
+        return dataclasses.replace(self, other_horizon=horizon, other_metrics=other.metrics)
+
+
+OTHER_HORIZON_METRICS = ("yield", "discount_margin", "wal_years")
+"""The measures a grid repeats with the clean-up call the other way."""
 
 
 class _Prepared(NamedTuple):
