@@ -321,6 +321,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate_parser.add_argument(
         "--format", choices=("table", "json"), default="table", help="table (default) or json"
     )
+    for command in commands.choices.values():
+        # each command's --help opens with what it does, the line 'waterfall --help' lists
+        command.description = command.description or next(
+            (a.help for a in commands._choices_actions if a.dest == command.prog.split()[-1]), None
+        )
     return parser
 
 
