@@ -72,20 +72,26 @@ COLUMNS: tuple[Column, ...] = (
            "net of servicing, from performing borrowers"),
     Column("{group}.interest_advanced", "interest_advanced", DOLLARS,
            "interest of defaulted loans, advanced"),
+    Column("{group}.interest_shortfalls", "interest_shortfalls", DOLLARS,
+           "interest prepaid loans (after their payoff day) and Relief Act loans do not pay"),
     Column("{group}.penalties", "penalties", DOLLARS, "prepayment penalties"),
     Column("{group}.in_foreclosure", "collateral.foreclosure_balance", DOLLARS,
            "defaulted, awaiting liquidation"),
     Column("call_proceeds", "payments.call_proceeds", DOLLARS, "clean-up call purchase price"),
+    Column("cap_contract_payment", "payments.cap_contract_payment", DOLLARS,
+           "paid in by the yield maintenance agreement"),
     Column("cash_in", "cash_in", DOLLARS, "every dollar the month brings in"),
     # fees and classes
     Column("{fee}.paid", "payments.fee_paid", DOLLARS, "each senior fee"),
     Column("{tranche}.balance", "balance", DOLLARS, "month end; notional for IO classes"),
     Column("{tranche}.coupon_percent", "coupon", PERCENT, "rate accrued at, after any cap"),
-    Column("{tranche}.cap_percent", "cap", PERCENT, "the available-funds cap; blank if uncapped"),
+    Column("{tranche}.cap_percent", "cap", PERCENT, "the interest cap; blank if uncapped"),
     Column("{tranche}.interest_due", "payments.interest_due", DOLLARS, "current interest"),
     Column("{tranche}.interest_paid", "payments.interest", DOLLARS, "current and unpaid"),
     Column("{tranche}.interest_shortfall", "payments.interest_shortfall", DOLLARS,
            "owed and unpaid at month end"),
+    Column("{tranche}.interest_reduction", "payments.interest_reduction", DOLLARS,
+           "current interest forgone for net prepayment-interest and Relief Act shortfalls"),
     Column("{tranche}.carryforward", "payments.basis_risk_carryforward", DOLLARS,
            "basis-risk (cap) carryforward outstanding"),
     Column("{tranche}.carryforward_paid", "payments.basis_risk_paid", DOLLARS,
@@ -106,8 +112,8 @@ COLUMNS: tuple[Column, ...] = (
            "excess interest paid as principal"),
     Column("excess_spread", "payments.net_monthly_excess", DOLLARS,
            "interest left after the OC step"),
-    Column("available_funds_cap_percent", "payments.available_funds_cap", PERCENT,
-           "annual rate the collateral can pay the capped classes"),
+    Column("compensating_interest", "payments.compensating_interest", DOLLARS,
+           "servicing fee given up for prepaid loans' interest"),
     Column("senior_enhancement_percent", "payments.senior_enhancement", PERCENT,
            "share of the pool below the seniors"),
     Column("is_stepped_down", "payments.is_stepped_down", FLAG, "stepdown date reached"),
@@ -126,13 +132,15 @@ COLUMNS: tuple[Column, ...] = (
 CASH_IN = (
     "interest_collected",
     "interest_advanced",
+    "-interest_shortfalls",
     "scheduled_principal",
     "principal_advanced",
     "unscheduled_principal",
     "recoveries",
     "penalties",
 )
-"""Per-group columns that bring cash in (plus ``call_proceeds``)."""
+"""Per-group columns that bring cash in (``-``: that take it away), plus ``call_proceeds``
+and ``cap_contract_payment``."""
 
 CASH_OUT = (
     "interest_paid",
@@ -179,10 +187,17 @@ def _compiled(result: Result) -> Any:
 
 def _cap(result: Result) -> F64Array:
     capped = _compiled(result).tranches.is_capped == 1
-    cap = np.repeat(result.payments.available_funds_cap[:, np.newaxis], capped.size, axis=1)
-    cap[:, ~capped] = np.nan
+    cap: F64Array = result.payments.cap_rate.copy()
+    cap[:, ~capped] = np.nan  # the kernel writes 0 for a class without a cap
     cap[~np.isfinite(cap)] = np.nan
     return cap
+
+
+def _interest_shortfalls(result: Result) -> F64Array:
+    col = result.collateral_by_group
+    gross = col.expected_interest if result.scenario.is_advancing else col.actual_interest
+    lost: F64Array = gross - result.interest_by_group
+    return lost
 
 
 def _delinquency(result: Result) -> F64Array:
@@ -221,6 +236,7 @@ def _libor(result: Result) -> F64Array:
 DERIVED: dict[str, Callable[[Result], F64Array]] = {
     "group_balance": _group_balance,
     "interest_advanced": _interest_advanced,
+    "interest_shortfalls": _interest_shortfalls,
     "principal_advanced": _principal_advanced,
     "penalties": _penalties,
     "balance": lambda result: result.balance,
@@ -280,6 +296,8 @@ def cashflow_table(result: Result) -> tuple[list[str], list[str], list[list[Any]
             _add(headers, units, columns, f"pool.{key}", column.unit, _cells(pool, column.unit))
             if key in CASH_IN:
                 cash_in += pool
+            elif f"-{key}" in CASH_IN:
+                cash_in -= pool
         elif "{tranche}" in column.name:
             for index, name in enumerate(result.tranche_names):
                 cells = _cells(array[:, index], column.unit)
@@ -294,7 +312,7 @@ def cashflow_table(result: Result) -> tuple[list[str], list[str], list[list[Any]
             cash_out += array.sum(axis=1)
         else:
             _add(headers, units, columns, column.name, column.unit, _cells(array, column.unit))
-            if column.name == "call_proceeds":
+            if column.name in ("call_proceeds", "cap_contract_payment"):
                 cash_in += array
             elif column.name == "unallocated":
                 cash_out += array

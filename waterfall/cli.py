@@ -135,6 +135,17 @@ def _add_scenario_flags(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="exercise the clean-up call on its first date",
     )
+    parser.add_argument(
+        "--ppis-days",
+        type=float,
+        help="days of a 30-day month's interest lost on each prepayment (default 0; 15 ="
+        " prepayments mid-month); the servicer covers it up to its fee",
+    )
+    parser.add_argument(
+        "--relief-act",
+        type=float,
+        help="percent of the loans whose rate the Relief Act caps at 6%% (default 0)",
+    )
 
 
 DISTRIBUTION = "rmbs-waterfall"
@@ -458,6 +469,16 @@ def scenario_from_flags(args: argparse.Namespace, base: Scenario) -> Scenario:
         changes["trigger"] = args.trigger
     if getattr(args, "call", None) is not None:
         changes["is_call_exercised"] = args.call
+    days = getattr(args, "ppis_days", None)
+    if days is not None:
+        if not 0.0 <= days <= 30.0:
+            problems.append(f"--ppis-days {days:g}: expected 0 to 30 days")
+        changes["prepayment_interest_shortfall_days"] = days
+    relief = getattr(args, "relief_act", None)
+    if relief is not None:
+        if not 0.0 <= relief <= 100.0:
+            problems.append(f"--relief-act {relief:g}: expected a percentage from 0 to 100")
+        changes["relief_act_percent"] = relief
     if problems:
         raise UsageError("\n".join(problems))
     if changes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,9 +16,18 @@ from datetime import date, timedelta
 import numpy as np
 
 from waterfall._types import F64Array, I64Array
-from waterfall.deal.model import CollateralGroup, Deal, Tranche
+from waterfall.deal.model import CollateralGroup, Deal, NotionalStep, Tranche
 from waterfall.kernels.collateral import CollateralArrays, CollateralRates
-from waterfall.kernels.opcodes import Coupon, InterestPart, Mode, Step, TriggerMode, When
+from waterfall.kernels.grid import InterestShortfalls
+from waterfall.kernels.opcodes import (
+    CapForm,
+    Coupon,
+    InterestPart,
+    Mode,
+    Step,
+    TriggerMode,
+    When,
+)
 from waterfall.kernels.payments import DealTerms, FeeArrays, TrancheArrays, WaterfallProgram
 from waterfall.scenario.model import Curve, Scenario
 from waterfall.scenario.vectors import (
@@ -51,6 +61,7 @@ TRIGGER_MODES = {
     "failing": TriggerMode.ALWAYS_FAILING,
     "passing": TriggerMode.NEVER_FAILING,
 }
+CAP_FORMS = {"available_funds": CapForm.AVAILABLE_FUNDS, "net_wac": CapForm.NET_WAC}
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,9 @@ class CompiledDeal:
     index_rate: F64Array  # (n_months,) one-month LIBOR, decimal
     cumulative_loss_limit: F64Array  # (n_months,)
     penalty_share: F64Array  # (n_months,) share of voluntary prepayments
+    note_rate: F64Array  # (n_groups,) gross mortgage rate, decimal
+    cap_contract_notional: F64Array  # (n_months,) yield maintenance notional, dollars
+    shortfall: InterestShortfalls  # the scenario's prepayment and Relief Act shortfalls
 
     @property
     def n_months(self) -> int:
@@ -250,6 +264,11 @@ def compile_deal(deal: Deal, scenario: Scenario) -> CompiledDeal:
         penalty_share = deal.prepayment_penalties.share_of_prepayments
     until = deal.prepayment_penalties.until
     penalties = np.array([penalty_share if _month(d) <= _month(until) else 0.0 for d in cal.dates])
+    contract = deal.yield_maintenance
+    contract_notional = np.array(
+        [_scheduled(contract.notional_schedule, day) if contract else 0.0 for day in cal.dates]
+    )
+    _, netted_fees = cap_netting(deal)
     return CompiledDeal(
         calendar=cal,
         collateral=collateral,
@@ -258,13 +277,54 @@ def compile_deal(deal: Deal, scenario: Scenario) -> CompiledDeal:
         fees=FeeArrays(
             annual_rate=np.array([fee.annual_rate for fee in deal.fees], dtype=np.float64),
             monthly_amount=np.array([fee.monthly_amount for fee in deal.fees], dtype=np.float64),
+            is_cap_netted=np.array(netted_fees, dtype=np.int64),
         ),
         terms=compile_terms(deal, scenario),
         program=compile_program(deal),
         index_rate=np.ascontiguousarray(index_rate),
         cumulative_loss_limit=_loss_limits(deal, cal),
         penalty_share=penalties,
+        note_rate=np.array([group.note_rate for group in deal.groups], dtype=np.float64),
+        cap_contract_notional=contract_notional,
+        shortfall=InterestShortfalls(
+            days_lost_on_prepayment=float(scenario.prepayment_interest_shortfall_days),
+            relief_act_share=float(scenario.relief_act_percent) / 100.0,
+        ),
     )
+
+
+def cap_netting(deal: Deal) -> tuple[list[bool], list[bool]]:
+    """Which tranches' and fees' interest the cap deducts: (by tranche, by fee).
+
+    It follows from the priority of payments: an uncapped class whose current interest is
+    paid in a step before or with the last step paying a capped class's current interest
+    (2002-HE1's A-IO, paid with A-1 and A-2), and a fee paid before that step. A class paid
+    after the capped classes (2002-HE1's BIO, after basis risk) is not deducted.
+    """
+    capped = {t.name for t in deal.tranches if t.is_capped}
+    first_paid: dict[str, int] = {}
+    capped_steps = []
+    for index, step in enumerate(deal.waterfall):
+        if step.action != "pay_interest" or step.part == "carried":
+            continue
+        for name in step.targets:
+            first_paid.setdefault(name, index)
+        if capped & set(step.targets):
+            capped_steps.append(index)
+    if not capped_steps:
+        return [False] * len(deal.tranches), [False] * len(deal.fees)
+    last = max(capped_steps)
+    tranches = [
+        not t.is_capped
+        and (t.coupon is not None or t.margin is not None)
+        and first_paid.get(t.name, last + 1) <= last
+        for t in deal.tranches
+    ]
+    fee_steps = {
+        step.fee: index for index, step in enumerate(deal.waterfall) if step.action == "pay_fee"
+    }
+    fees = [fee_steps.get(fee.name, last + 1) < last for fee in deal.fees]
+    return tranches, fees
 
 
 def _loss_limits(deal: Deal, cal: Calendar) -> F64Array:
@@ -283,7 +343,11 @@ def _month(day: date) -> int:
 
 
 def _notional(tranche: Tranche, day: date) -> float:
-    for step in tranche.notional_schedule:
+    return _scheduled(tranche.notional_schedule, day)
+
+
+def _scheduled(schedule: tuple[NotionalStep, ...], day: date) -> float:
+    for step in schedule:
         if _month(day) <= _month(step.through):
             return step.amount
     return 0.0
@@ -313,6 +377,7 @@ def compile_tranches(deal: Deal, cal: Calendar) -> TrancheArrays:
         else Coupon.NONE
         for t in tranches
     ]
+    netted, _ = cap_netting(deal)
     return TrancheArrays(
         balance=column([t.balance for t in tranches]),
         original_balance=column([t.original_balance for t in tranches]),
@@ -322,6 +387,7 @@ def compile_tranches(deal: Deal, cal: Calendar) -> TrancheArrays:
         margin_after_call=column([t.margin_after_call or t.margin or 0.0 for t in tranches]),
         is_act_360=flags([t.day_count == "act/360" for t in tranches]),
         is_capped=flags([t.is_capped for t in tranches]),
+        is_cap_netted=flags(netted),
         is_certificate=flags([t.kind == "bond" for t in tranches]),
         is_notional=flags([t.kind == "notional" for t in tranches]),
         is_senior=flags([t.name in seniors for t in tranches]),
@@ -337,6 +403,11 @@ def compile_terms(deal: Deal, scenario: Scenario) -> DealTerms:
     """Scalar terms; dates become distribution numbers."""
     first = deal.first_distribution
     call = deal.clean_up_call
+    contract = deal.yield_maintenance
+    fee_names = [fee.name for fee in deal.fees]
+    compensating = -1
+    if deal.compensating_interest is not None:
+        compensating = fee_names.index(deal.compensating_interest.fee)
     exercised = (
         call.is_exercised if scenario.is_call_exercised is None else (scenario.is_call_exercised)
     )
@@ -353,6 +424,16 @@ def compile_terms(deal: Deal, scenario: Scenario) -> DealTerms:
         call_share=call.share_of_cutoff,
         is_call_exercised=exercised,
         is_stepped_down=deal.stepdown.has_occurred,
+        cap_form=int(CAP_FORMS[deal.interest_cap]),
+        cap_contract_strike=contract.strike if contract else 0.0,
+        cap_contract_ceiling=math.inf
+        if contract is None or contract.ceiling is None
+        else contract.ceiling,
+        is_cap_contract_act_360=contract is None or contract.day_count == "act/360",
+        compensating_fee=compensating,
+        compensating_share=deal.compensating_interest.share_of_fee
+        if deal.compensating_interest
+        else 0.0,
     )
 
 

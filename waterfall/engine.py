@@ -19,7 +19,13 @@ from waterfall.kernels.collateral import (
 )
 from waterfall.kernels.grid import fill_months
 from waterfall.kernels.opcodes import N_ACCOUNTS
-from waterfall.kernels.payments import MonthArrays, PaymentsOut, Workspace, apply_waterfall
+from waterfall.kernels.payments import (
+    N_STATUS,
+    MonthArrays,
+    PaymentsOut,
+    Workspace,
+    apply_waterfall,
+)
 from waterfall.scenario.model import Scenario
 
 COLLATERAL_COLUMNS = CollateralOut._fields
@@ -50,6 +56,8 @@ class Result:
     pool_balance: F64Array  # (n_months + 1,) row 0 = the start
     principal_collected: F64Array  # (n_months,)
     interest_collected: F64Array  # (n_months,)
+    interest_by_group: F64Array  # (n_months, n_groups) interest into the waterfall, after
+    #                              prepayment-interest and Relief Act shortfalls
     fee_names: tuple[str, ...] = field(default=())
     compiled: CompiledDeal | None = None  # the arrays the run was computed from (not copied)
 
@@ -134,12 +142,17 @@ def _month_arrays(compiled: CompiledDeal, col: CollateralOut, is_advancing: bool
         group_balance=np.zeros((n_months + 1, n_groups)),
         delinquent_balance=np.zeros(n_months),
         penalties=np.zeros(n_months),
+        group_note_rate=compiled.note_rate,
+        cap_contract_notional=compiled.cap_contract_notional,
+        prepayment_interest_shortfall=np.zeros(n_months),
+        relief_act_shortfall=np.zeros(n_months),
     )
     fill_months(
         col,
         start_balance(compiled.collateral),
         compiled.penalty_share,
         is_advancing,
+        compiled.shortfall,
         months,
     )
     return months
@@ -165,7 +178,8 @@ PAYMENT_MONTH_FIELDS = (
     "overcollateralization",
     "oc_target",
     "senior_enhancement",
-    "available_funds_cap",
+    "cap_contract_payment",
+    "compensating_interest",
     "net_monthly_excess",
     "is_stepped_down",
     "is_trigger_event",
@@ -174,7 +188,7 @@ PAYMENT_MONTH_FIELDS = (
 )
 
 
-def allocate_workspace(n_tranches: int) -> Workspace:
+def allocate_workspace(n_tranches: int, n_groups: int) -> Workspace:
     """Scratch arrays for one run of ``apply_waterfall``."""
     per_tranche = [np.zeros(n_tranches) for _ in range(7)]
     balance, unpaid, unreimbursed, carryforward, due_current, due_carried, owed = per_tranche
@@ -187,7 +201,9 @@ def allocate_workspace(n_tranches: int) -> Workspace:
         due_carried,
         owed,
         accounts=np.zeros(N_ACCOUNTS),
-        status=np.zeros(8),
+        status=np.zeros(N_STATUS),
+        group_rate=np.zeros(n_groups),
+        group_netted=np.zeros(n_groups),
     )
 
 
@@ -206,7 +222,7 @@ def run(deal: Deal, scenario: Scenario) -> Result:
         compiled.fees,
         months,
         compiled.terms,
-        allocate_workspace(n_tranches),
+        allocate_workspace(n_tranches, n_groups),
         out,
     )
     return _wrap(deal, scenario, compiled, col, months, out, ran)
@@ -256,6 +272,7 @@ def _wrap(
         pool_balance=months.group_balance[: ran + 1].sum(axis=1),
         principal_collected=months.group_principal[:ran].sum(axis=1),
         interest_collected=months.group_interest[:ran].sum(axis=1),
+        interest_by_group=months.group_interest[:ran].copy(),
         fee_names=tuple(fee.name for fee in deal.fees),
         compiled=compiled,
     )

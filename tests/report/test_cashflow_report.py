@@ -47,6 +47,8 @@ SCENARIOS = {
     "trigger-failing-high-libor": [HE1, "--cpr", "50", "--cdr", "6", "--severity", "40",
                                    "--libor", "1.8025 12R 9", "--trigger", "failing"],
     "two-class": ["deals/two-class.yaml", "--cpr", "15", "--cdr", "3", "--severity", "40"],
+    "interest-shortfalls": [HE1, "--cpr", "40", "--cdr", "4", "--severity", "45",
+                            "--ppis-days", "15", "--relief-act", "5"],
 }  # fmt: skip
 
 
@@ -74,7 +76,8 @@ def tie_out(rows: list[dict[str, str]]) -> np.typing.NDArray[np.float64]:
     gaps = []
     for row in rows:
         cash_in = sum(number(row, f"{g}.{k}") for g in groups for k in CASH_IN)
-        cash_in += number(row, "call_proceeds")
+        cash_in -= sum(number(row, f"{g}.interest_shortfalls") for g in groups)
+        cash_in += number(row, "call_proceeds") + number(row, "cap_contract_payment")
         cash_out = sum(number(row, f"{c}.{k}") for c in classes for k in CASH_OUT)
         cash_out += sum(number(row, f"{fee}.paid") for fee in fees) + number(row, "unallocated")
         gaps.append(cash_in - cash_out)
@@ -148,7 +151,7 @@ def test_coupon_cap_and_structure_columns_say_what_the_deal_did(
     assert number(first, "libor_percent") == pytest.approx(1.8025)
     assert number(first, "A-1.coupon_percent") == pytest.approx(1.8025 + 0.42)
     assert first["A-IO.cap_percent"] == ""  # A-IO is not capped
-    assert number(first, "A-1.cap_percent") == number(first, "available_funds_cap_percent")
+    assert number(first, "A-1.cap_percent") > number(first, "A-1.coupon_percent")
     # M-1's coupon is cut by the cap in some months: the file shows it without backing it out
     cut = [
         r
@@ -246,3 +249,42 @@ def test_the_readme_report_example_runs_and_ties_out(
     with target.open(encoding="utf-8") as handle:
         gaps = tie_out(list(csv.DictReader(handle)))
     assert np.abs(gaps).max() < HALF_CENT
+
+
+def test_a_cap_contract_payment_is_cash_in_and_the_file_still_ties_out(tmp_path: Path) -> None:
+    import dataclasses
+    from datetime import date
+
+    from waterfall import load_deal, run
+    from waterfall.deal.model import NotionalStep, YieldMaintenance
+    from waterfall.report.cashflows import cashflows_csv
+    from waterfall.scenario import Curve, load_scenario
+
+    deal = load_deal(REPO / HE1)
+    contract = YieldMaintenance(
+        notional_schedule=(NotionalStep(date(2004, 12, 15), 300_000_000.0),),
+        strike=0.04,
+        ceiling=0.09,
+        day_count="act/360",
+    )
+    scenario = dataclasses.replace(
+        load_scenario(REPO / "scenarios" / "2002-11-observed.yaml"),
+        libor=Curve("libor", "1.8025 12R 9"),
+        months=36,
+    )
+    target = tmp_path / "cf.csv"
+    target.write_text(cashflows_csv(run(dataclasses.replace(deal, yield_maintenance=contract),
+                                        scenario)))  # fmt: skip
+    with target.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sum(number(r, "cap_contract_payment") for r in rows) > 100_000
+    assert np.abs(tie_out(rows)).max() < HALF_CENT
+
+
+def test_interest_shortfalls_are_shown_and_taken_off_the_cash_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = report(tmp_path, SCENARIOS["interest-shortfalls"])
+    capsys.readouterr()
+    assert sum(number(r, "pool.interest_shortfalls") for r in rows) > 10_000
+    assert sum(number(r, "A-2.interest_reduction") for r in rows) > 0

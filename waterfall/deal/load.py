@@ -11,6 +11,7 @@ from typing import Any
 from waterfall.deal.model import (
     CleanUpCall,
     CollateralGroup,
+    CompensatingInterest,
     Deal,
     Fee,
     LossStep,
@@ -22,6 +23,7 @@ from waterfall.deal.model import (
     Tranche,
     Trigger,
     WaterfallStep,
+    YieldMaintenance,
 )
 from waterfall.deal.validate import validate_waterfall
 from waterfall.errors import DealFileError, InputFileError, Problem
@@ -45,6 +47,8 @@ MODES = ("sequential", "pro_rata", "by_group")
 WHENS = ("always", "before_stepdown_or_trigger", "after_stepdown_no_trigger")
 PARTS = ("all", "current", "carried")
 KINDS = ("bond", "notional", "residual")
+CAP_FORMS = ("available_funds", "net_wac")
+DAY_COUNTS = ("act/360", "30/360")
 
 
 class _DealReader(Reader):
@@ -140,6 +144,9 @@ def _read_deal(r: _DealReader, file: str) -> Deal:
             "trigger",
             "clean_up_call",
             "prepayment_penalties",
+            "interest_cap",
+            "yield_maintenance",
+            "compensating_interest",
             "calibration",
         ),
     )
@@ -190,6 +197,11 @@ def _read_deal(r: _DealReader, file: str) -> Deal:
         prepayment_penalties=_read_penalties(r, top.get("prepayment_penalties")),
         default_scenario=_default_scenario(r, top, file),
         provenance=(),
+        interest_cap=_read_interest_cap(r, top.get("interest_cap")),
+        yield_maintenance=_read_yield_maintenance(r, top.get("yield_maintenance")),
+        compensating_interest=_read_compensating(
+            r, top.get("compensating_interest"), [f.name for f in fees]
+        ),
     )
     validate_waterfall(deal, r)
     return Deal(**{**_fields(deal), "provenance": tuple(r.provenance)})
@@ -331,10 +343,10 @@ def _read_tranche(r: _DealReader, item: Any, path: PathKey, group_names: list[st
     )
 
 
-def _schedule_reader(r: _DealReader) -> Any:
+def _schedule_reader(r: _DealReader, min_steps: int = 1) -> Any:
     def read(value: Any, path: PathKey) -> tuple[NotionalStep, ...]:
         steps = []
-        for i, item in enumerate(r.sequence(value, path, 1)):
+        for i, item in enumerate(r.sequence(value, path, min_steps)):
             m = r.keys(item, (*path, i), ("through", "amount"), ())
             steps.append(
                 NotionalStep(
@@ -498,4 +510,54 @@ def _read_penalties(r: _DealReader, value: Any) -> PrepaymentPenalties:
             m.get("share_of_prepayments"), (*path, "share_of_prepayments"), 0.2
         ),
         until=r.day(m.get("until"), (*path, "until")),
+    )
+
+
+def _read_interest_cap(r: _DealReader, value: Any) -> str:
+    path: PathKey = ("interest_cap",)
+    if value is None:
+        return "available_funds"
+    m = r.keys(value, path, ("form",), ())
+    form: str = r.choice(m.get("form"), (*path, "form"), CAP_FORMS, "available_funds")
+    return form
+
+
+def _read_yield_maintenance(r: _DealReader, value: Any) -> YieldMaintenance | None:
+    path: PathKey = ("yield_maintenance",)
+    if value is None:
+        return None
+    m = r.keys(value, path, ("notional_schedule",), ("strike", "ceiling", "day_count"))
+    schedule = _schedule_reader(r, min_steps=0)(
+        m.get("notional_schedule"), (*path, "notional_schedule")
+    )
+    strike = r.optional(m, "strike", path, lambda v, p: r.rate(v, p, 0.5), 0.0)
+    ceiling = r.optional(m, "ceiling", path, lambda v, p: r.rate(v, p, 0.5), None)
+    if ceiling is not None and ceiling < strike:
+        r.fail((*path, "ceiling"), f"ceiling {ceiling:g} is below the strike {strike:g}")
+    if schedule and "strike" not in m:
+        r.fail(path, "a cap contract with a notional needs a 'strike'")
+    return YieldMaintenance(
+        notional_schedule=schedule,
+        strike=strike,
+        ceiling=ceiling,
+        day_count=r.optional(
+            m,
+            "day_count",
+            path,
+            lambda v, p: r.choice(v, p, DAY_COUNTS, "act/360"),
+            "act/360",
+        ),
+    )
+
+
+def _read_compensating(
+    r: _DealReader, value: Any, fee_names: list[str]
+) -> CompensatingInterest | None:
+    path: PathKey = ("compensating_interest",)
+    if value is None:
+        return None
+    m = r.keys(value, path, ("fee",), ("share_of_fee",))
+    return CompensatingInterest(
+        fee=r.reference(m.get("fee"), (*path, "fee"), fee_names, "fee"),
+        share_of_fee=r.optional(m, "share_of_fee", path, r.rate, 1.0),
     )

@@ -134,6 +134,24 @@ class PrepaymentPenalties:
 
 
 @dataclass(frozen=True, slots=True)
+class YieldMaintenance:
+    """A cap contract: pays notional x (LIBOR - strike), LIBOR taken up to the ceiling."""
+
+    notional_schedule: tuple[NotionalStep, ...]  # no step: a notional of zero
+    strike: float  # annual decimal
+    ceiling: float | None  # annual decimal; None = no ceiling
+    day_count: str  # act/360 | 30/360
+
+
+@dataclass(frozen=True, slots=True)
+class CompensatingInterest:
+    """The servicer pays prepayment interest shortfalls up to a share of one fee."""
+
+    fee: str
+    share_of_fee: float
+
+
+@dataclass(frozen=True, slots=True)
 class Deal:
     """A whole deal as of one distribution date."""
 
@@ -155,6 +173,9 @@ class Deal:
     prepayment_penalties: PrepaymentPenalties
     default_scenario: str = ""  # path of the scenario used when none is given
     provenance: tuple[Provenance, ...] = field(default=())
+    interest_cap: str = "available_funds"  # available_funds | net_wac
+    yield_maintenance: YieldMaintenance | None = None
+    compensating_interest: CompensatingInterest | None = None
 
     @property
     def tranche_names(self) -> tuple[str, ...]:

@@ -231,11 +231,10 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
     month_template = (
         *(np.zeros((n_months, n_groups)) for _ in range(3)),
         np.zeros((n_months + 1, n_groups)),
-        np.zeros(n_months),
-        np.zeros(n_months),
+        *(np.zeros(n_months) for _ in range(4)),
     )
     payments = allocate_payments(n_months, n_tranches, len(deal.fees))
-    work = allocate_workspace(n_tranches)
+    work = allocate_workspace(n_tranches, n_groups)
     stride = _stride(collateral, month_template, payments, work)
     n_slabs = n_threads * stride
     rows = ScenarioRows(*(column[block] for column in prep.rows))
@@ -262,6 +261,10 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
         cumulative_loss_limit=compiled.cumulative_loss_limit,
         penalty_share=compiled.penalty_share,
         is_advancing=base.is_advancing,
+        note_rate=compiled.note_rate,
+        cap_contract_notional=compiled.cap_contract_notional,
+        days_lost_on_prepayment=compiled.shortfall.days_lost_on_prepayment,
+        relief_act_share=compiled.shortfall.relief_act_share,
     )
     run_scenarios(
         n_threads,

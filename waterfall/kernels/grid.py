@@ -39,6 +39,17 @@ from waterfall.kernels.payments import (
     apply_waterfall,
 )
 
+RELIEF_ACT_RATE = 0.06
+"""The Servicemembers (in 2002, Soldiers' and Sailors') Civil Relief Act caps a borrower's
+rate at 6% while on active duty; the interest above it is forgiven, not deferred."""
+
+
+class InterestShortfalls(NamedTuple):
+    """Scenario options that make loans pay less than a full month's interest (0 = off)."""
+
+    days_lost_on_prepayment: float  # of a 30-day month, on every voluntary prepayment
+    relief_act_share: float  # of the loans, decimal, whose rate the Relief Act caps
+
 
 @kernel
 def fill_months(
@@ -46,19 +57,24 @@ def fill_months(
     start_balance: F64Array,
     penalty_share: F64Array,
     is_advancing: bool,
+    shortfall: InterestShortfalls,
     months: MonthArrays,
 ) -> None:
     """Turn collateral columns into the waterfall's monthly collections (in place).
 
     Principal is scheduled amortization (expected when P&I is advanced, actual otherwise)
     plus voluntary prepayments plus liquidation proceeds; interest is expected or actual
-    interest; the pool balance counts the liquidation pipeline (foreclosure balance).
+    interest, less the interest prepaid loans do not pay for the days after their
+    prepayment and the interest the Relief Act's rate cap forgives; the pool balance counts
+    the liquidation pipeline (foreclosure balance).
     """
     n_months, n_groups = col.performing_balance.shape
     months.group_balance[0, :] = start_balance
     for month in range(n_months):
         voluntary = 0.0
         pipeline = 0.0
+        prepaid_interest = 0.0
+        relief = 0.0
         for group in range(n_groups):
             if is_advancing:
                 amortization = col.expected_amortization[month, group]
@@ -71,7 +87,22 @@ def fill_months(
                 + col.voluntary_prepayments[month, group]
                 + col.principal_recovery[month, group]
             )
-            months.group_interest[month, group] = interest
+            note_rate = months.group_note_rate[group]
+            lost = (
+                col.voluntary_prepayments[month, group]
+                * note_rate
+                / 12.0
+                * shortfall.days_lost_on_prepayment
+                / 30.0
+            )
+            forgiven = 0.0
+            if note_rate > RELIEF_ACT_RATE:
+                forgiven = (
+                    interest * shortfall.relief_act_share * (1 - RELIEF_ACT_RATE / note_rate)
+                )
+            months.group_interest[month, group] = interest - lost - forgiven
+            prepaid_interest += lost
+            relief += forgiven
             months.group_loss[month, group] = col.principal_loss[month, group]
             months.group_balance[month + 1, group] = (
                 col.performing_balance[month, group] + col.foreclosure_balance[month, group]
@@ -79,6 +110,8 @@ def fill_months(
             voluntary += col.voluntary_prepayments[month, group]
             pipeline += col.foreclosure_balance[month, group]
         months.delinquent_balance[month] = pipeline
+        months.prepayment_interest_shortfall[month] = prepaid_interest
+        months.relief_act_shortfall[month] = relief
         months.penalties[month] = penalty_share[month] * voluntary
 
 
@@ -116,6 +149,11 @@ class DealInputs(NamedTuple):
     cumulative_loss_limit: F64Array  # (n_months,)
     penalty_share: F64Array  # (n_months,)
     is_advancing: bool
+    note_rate: F64Array  # (n_groups,) gross mortgage rate, decimal
+    cap_contract_notional: F64Array  # (n_months,) dollars
+    # InterestShortfalls' fields (a parallel kernel's arguments hold no nested scalar tuple)
+    days_lost_on_prepayment: float
+    relief_act_share: float
 
 
 class ThreadMonths(NamedTuple):
@@ -127,6 +165,8 @@ class ThreadMonths(NamedTuple):
     group_balance: F64Array  # (n_slabs, n_months + 1, n_groups)
     delinquent_balance: F64Array  # (n_slabs, n_months)
     penalties: F64Array  # (n_slabs, n_months)
+    prepayment_interest_shortfall: F64Array  # (n_slabs, n_months)
+    relief_act_shortfall: F64Array  # (n_slabs, n_months)
 
 
 class GridOut(NamedTuple):
@@ -185,7 +225,10 @@ def _payments_slab(p: PaymentsOut, k: int) -> PaymentsOut:
         p.overcollateralization[k],
         p.oc_target[k],
         p.senior_enhancement[k],
-        p.available_funds_cap[k],
+        p.cap_rate[k],
+        p.cap_contract_payment[k],
+        p.compensating_interest[k],
+        p.interest_reduction[k],
         p.net_monthly_excess[k],
         p.is_stepped_down[k],
         p.is_trigger_event[k],
@@ -206,6 +249,8 @@ def _work_slab(w: Workspace, k: int) -> Workspace:
         w.owed[k],
         w.accounts[k],
         w.status[k],
+        w.group_rate[k],
+        w.group_netted[k],
     )
 
 
@@ -268,9 +313,18 @@ def _run_one(
         tm.group_balance[slab],
         tm.delinquent_balance[slab],
         tm.penalties[slab],
+        shared.note_rate,
+        shared.cap_contract_notional,
+        tm.prepayment_interest_shortfall[slab],
+        tm.relief_act_shortfall[slab],
     )
     fill_months(
-        col, tables.start_balance[lag_row], shared.penalty_share, shared.is_advancing, months
+        col,
+        tables.start_balance[lag_row],
+        shared.penalty_share,
+        shared.is_advancing,
+        InterestShortfalls(shared.days_lost_on_prepayment, shared.relief_act_share),
+        months,
     )
     pay = _payments_slab(tp, slab)
     _zero(pay)

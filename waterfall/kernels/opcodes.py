@@ -54,6 +54,7 @@ class Account(IntEnum):
     INTEREST = 0
     PRINCIPAL = 1
     PENALTIES = 2
+    CAP_CONTRACT = 3  # the yield maintenance agreement's payment, for basis risk first
 
 
 class Coupon(IntEnum):
@@ -72,4 +73,11 @@ class TriggerMode(IntEnum):
     NEVER_FAILING = 2
 
 
-N_ACCOUNTS = 3
+class CapForm(IntEnum):
+    """How the floaters' interest cap is set each month."""
+
+    AVAILABLE_FUNDS = 0  # interest collected less what ranks ahead, over the capped balance
+    NET_WAC = 1  # each group's net mortgage rate (seniors), subordinate-weighted (the rest)
+
+
+N_ACCOUNTS = 4

@@ -12,7 +12,16 @@ from typing import NamedTuple
 
 from waterfall._jit import kernel
 from waterfall._types import F64Array, I64Array
-from waterfall.kernels.opcodes import Account, Coupon, InterestPart, Mode, Step, TriggerMode, When
+from waterfall.kernels.opcodes import (
+    Account,
+    CapForm,
+    Coupon,
+    InterestPart,
+    Mode,
+    Step,
+    TriggerMode,
+    When,
+)
 
 
 class TrancheArrays(NamedTuple):
@@ -25,7 +34,9 @@ class TrancheArrays(NamedTuple):
     margin: F64Array  # (n_tranches,) annual decimal over the index, for Coupon.FLOATING
     margin_after_call: F64Array  # (n_tranches,) margin once the clean-up call is possible
     is_act_360: I64Array  # (n_tranches,) 1 = actual/360 accrual, 0 = 30/360
-    is_capped: I64Array  # (n_tranches,) 1 = available-funds (net WAC) cap applies
+    is_capped: I64Array  # (n_tranches,) 1 = the interest cap (DealTerms.cap_form) applies
+    is_cap_netted: I64Array  # (n_tranches,) 1 = uncapped interest ranking ahead of or with a
+    #                          capped class: the cap is what is left after it
     is_certificate: I64Array  # (n_tranches,) 1 = balance counts against the pool (OC, targets)
     is_notional: I64Array  # (n_tranches,) 1 = interest-only on a notional schedule
     is_senior: I64Array  # (n_tranches,) 1 = measured by the stepdown (senior enhancement) test
@@ -41,6 +52,7 @@ class FeeArrays(NamedTuple):
 
     annual_rate: F64Array  # (n_fees,) decimal a year on the beginning pool balance, 30/360
     monthly_amount: F64Array  # (n_fees,) fixed dollars a month
+    is_cap_netted: I64Array  # (n_fees,) 1 = paid ahead of the capped classes' interest
 
 
 class MonthArrays(NamedTuple):
@@ -56,6 +68,10 @@ class MonthArrays(NamedTuple):
     group_balance: F64Array  # (n_months + 1, n_groups) pool balance; row 0 = the start
     delinquent_balance: F64Array  # (n_months,) balance in the liquidation pipeline at month end
     penalties: F64Array  # (n_months,) prepayment penalties collected, dollars
+    group_note_rate: F64Array  # (n_groups,) weighted average gross mortgage rate, decimal
+    cap_contract_notional: F64Array  # (n_months,) yield maintenance notional, dollars
+    prepayment_interest_shortfall: F64Array  # (n_months,) interest prepaid loans did not pay
+    relief_act_shortfall: F64Array  # (n_months,) interest the Relief Act rate cap forgave
 
 
 class DealTerms(NamedTuple):
@@ -73,6 +89,12 @@ class DealTerms(NamedTuple):
     call_share: float  # clean-up call possible at pool <= this x cut-off; 0 = never
     is_call_exercised: bool  # exercise the call on the first possible date
     is_stepped_down: bool  # the stepdown date has already passed
+    cap_form: int  # CapForm
+    cap_contract_strike: float  # annual decimal; the contract pays LIBOR above it
+    cap_contract_ceiling: float  # annual decimal; LIBOR above it adds nothing (inf = none)
+    is_cap_contract_act_360: bool  # accrual of the contract's payment
+    compensating_fee: int  # fee the servicer gives up as compensating interest; -1 none
+    compensating_share: float  # at most this share of that fee each month
 
 
 class WaterfallProgram(NamedTuple):
@@ -112,7 +134,12 @@ class PaymentsOut(NamedTuple):
     overcollateralization: F64Array  # (n_months,) pool - certificates at month end
     oc_target: F64Array  # (n_months,)
     senior_enhancement: F64Array  # (n_months,) share of the pool below the seniors
-    available_funds_cap: F64Array  # (n_months,) annual rate
+    cap_rate: F64Array  # (n_months, n_tranches) the interest cap, annual on the class's
+    #                     day count; 0 for a class without a cap
+    cap_contract_payment: F64Array  # (n_months,) paid in by the yield maintenance agreement
+    compensating_interest: F64Array  # (n_months,) servicing fee given up for prepaid interest
+    interest_reduction: F64Array  # (n_months, n_tranches) current interest forgone for net
+    #                               prepayment interest and Relief Act shortfalls
     net_monthly_excess: F64Array  # (n_months,) interest left after the OC step
     is_stepped_down: F64Array  # (n_months,) 1.0 from the stepdown date on
     is_trigger_event: F64Array  # (n_months,) 1.0 while a trigger event is in effect
@@ -131,7 +158,9 @@ class Workspace(NamedTuple):
     due_carried: F64Array  # (n_tranches,)
     owed: F64Array  # (n_tranches,) per-step scratch
     accounts: F64Array  # (N_ACCOUNTS,)
-    status: F64Array  # (8,) month state: stepped, triggered, OC target, pool balances, ...
+    status: F64Array  # (N_STATUS,) month state: stepped, triggered, OC target, pools, ...
+    group_rate: F64Array  # (n_groups,) net WAC of each group this month, annual 30/360
+    group_netted: F64Array  # (n_groups,) netted uncapped interest of each group's classes
 
 
 ANY_GROUP = -2
@@ -142,9 +171,12 @@ _OC_TARGET = 2
 _CALL_POSSIBLE = 3
 _POOL_END = 4
 _CUMULATIVE_LOSS = 5
-_FEES_DUE = 6
-_POOL_BEGIN = 7
+_POOL_BEGIN = 6
+_COMPENSATING = 7
+N_STATUS = 8
 
+
+HALF_CENT = 0.005
 
 TIE_CENTS = 1e-6
 """A product this close below a half cent counts as the half cent, and rounds up.
@@ -204,7 +236,7 @@ def apply_waterfall(
     n_months = out.balance.shape[0]
     for month in range(n_months):
         is_called = _collect(month, tranches, months, terms, work, out)
-        _accrue(month, tranches, fees, months, work, out)
+        _accrue(month, tranches, fees, months, terms, work, out)
         _test_structure(month, tranches, months, terms, work, out)
         _run_program(month, program, tranches, fees, months, terms, work, out)
         _close_month(month, tranches, terms, work, out)
@@ -238,7 +270,17 @@ def _collect(
     work.accounts[Account.INTEREST] = interest
     work.accounts[Account.PRINCIPAL] = principal
     work.accounts[Account.PENALTIES] = months.penalties[month]
-    out.collections[month] = interest + principal + months.penalties[month]
+    contract = _cap_contract_payment(
+        months.cap_contract_notional[month],
+        months.index_rate[month],
+        months.act_360_fraction[month],
+        terms.cap_contract_strike,
+        terms.cap_contract_ceiling,
+        terms.is_cap_contract_act_360,
+    )
+    work.accounts[Account.CAP_CONTRACT] = contract
+    out.cap_contract_payment[month] = contract
+    out.collections[month] = interest + principal + months.penalties[month] + contract
     pool_begin = months.group_balance[month].sum()
     work.status[_POOL_BEGIN] = pool_begin
     for tranche in range(work.balance.shape[0]):
@@ -248,62 +290,207 @@ def _collect(
 
 
 @kernel
+def _cap_contract_payment(
+    notional: float,
+    index_rate: float,
+    act_360_fraction: float,
+    strike: float,
+    ceiling: float,
+    is_act_360: bool,
+) -> float:
+    """One month of the yield maintenance agreement: notional x (LIBOR - strike), capped."""
+    if notional <= 0.0:
+        return 0.0
+    rate = min(index_rate, ceiling) - strike
+    if rate <= 0.0:
+        return 0.0
+    return cents(notional * rate * (act_360_fraction if is_act_360 else 1.0 / 12.0))
+
+
+@kernel
 def _accrue(
     month: int,
     tranches: TrancheArrays,
     fees: FeeArrays,
     months: MonthArrays,
+    terms: DealTerms,
     work: Workspace,
     out: PaymentsOut,
 ) -> None:
-    """Set each tranche's coupon and interest due, the cap and the carry-forwards."""
-    fees_due = 0.0
+    """Set each tranche's coupon, cap and interest due, and the carry-forwards."""
+    pool_begin = work.status[_POOL_BEGIN]
+    netted_fees = 0.0
+    compensating = 0.0
     for fee in range(fees.annual_rate.shape[0]):
-        fees_due += _fee_due(
-            fees.annual_rate[fee], fees.monthly_amount[fee], work.status[_POOL_BEGIN]
-        )
-    work.status[_FEES_DUE] = fees_due
-    capped_base = 0.0
-    uncapped_due = 0.0
+        due = _fee_due(fees.annual_rate[fee], fees.monthly_amount[fee], pool_begin)
+        if fee == terms.compensating_fee:
+            # the servicer pays the interest prepaid loans did not, up to part of its fee
+            room = cents(due * terms.compensating_share)
+            compensating = min(months.prepayment_interest_shortfall[month], room)
+        if fees.is_cap_netted[fee] == 1:
+            netted_fees += due
+    work.status[_COMPENSATING] = compensating
+    out.compensating_interest[month] = compensating
     act_360 = months.act_360_fraction[month]
+    capped_base = 0.0
+    netted_pool = 0.0
+    work.group_netted[:] = 0.0
     for tranche in range(work.balance.shape[0]):
         fraction = act_360 if tranches.is_act_360[tranche] == 1 else 1.0 / 12.0
+        margin = tranches.margin[tranche]
+        if work.status[_CALL_POSSIBLE] > 0.0:
+            margin = tranches.margin_after_call[tranche]
         rate = _coupon(
             tranches.coupon_kind[tranche],
             tranches.fixed_rate[tranche],
-            tranches.margin_after_call[tranche]
-            if work.status[_CALL_POSSIBLE] > 0.0
-            else tranches.margin[tranche],
+            margin,
             months.index_rate[month],
         )
         out.coupon[month, tranche] = rate
         if tranches.is_capped[tranche] == 1:
             capped_base += work.balance[tranche] * fraction
-        else:
-            uncapped_due += cents(work.balance[tranche] * rate * fraction)
-    room = months.group_interest[month].sum() - fees_due - uncapped_due
-    cap = max(room, 0.0) / capped_base if capped_base > 0.0 else math.inf
-    out.available_funds_cap[month] = cap
+            continue
+        due = cents(work.balance[tranche] * rate * fraction)
+        work.due_current[tranche] = due
+        if tranches.is_cap_netted[tranche] == 1:
+            if tranches.group[tranche] >= 0:
+                work.group_netted[tranches.group[tranche]] += due
+            else:
+                netted_pool += due
+    if terms.cap_form == CapForm.NET_WAC:
+        subordinate_rate = _net_wac_rates(
+            months.group_note_rate,
+            months.group_balance[month],
+            netted_fees + netted_pool,
+            pool_begin,
+            tranches.is_senior,
+            tranches.group,
+            work.balance,
+            work.group_netted,
+            work.group_rate,
+        )
+        available_funds_cap = 0.0
+    else:
+        netted_cash = netted_fees - compensating + netted_pool + work.group_netted.sum()
+        room = months.group_interest[month].sum() - netted_cash
+        available_funds_cap = max(room, 0.0) / capped_base if capped_base > 0.0 else 0.0
+        subordinate_rate = 0.0
     for tranche in range(work.balance.shape[0]):
+        if tranches.is_capped[tranche] == 0:
+            continue
         fraction = act_360 if tranches.is_act_360[tranche] == 1 else 1.0 / 12.0
+        if terms.cap_form == CapForm.NET_WAC:
+            group = tranches.group[tranche]
+            net_wac = work.group_rate[group] if group >= 0 else subordinate_rate
+            # a 30/360 rate on the group balance, restated on the class's own day count
+            cap = net_wac / 12.0 / fraction
+        else:
+            cap = available_funds_cap
+        out.cap_rate[month, tranche] = cap
         rate = out.coupon[month, tranche]
-        if tranches.is_capped[tranche] == 1 and rate > cap:
-            full = cents(work.balance[tranche] * rate * fraction)
-            out.coupon[month, tranche] = cap
-            rate = cap
+        owed = work.carryforward[tranche]
+        if owed > 0.0:
+            # an unpaid carry-forward earns interest at the class's uncapped rate, every
+            # month it is outstanding, whether or not the cap binds this month
+            work.carryforward[tranche] = owed + cents(owed * rate * fraction)
+        full = cents(work.balance[tranche] * rate * fraction)
+        if rate > cap:
             # each class's capped interest is rounded to the cent like any other, as a
-            # trustee pays it; together they may owe up to half a cent a class more than
-            # the room the cap was set from, and that much may go unpaid
+            # trustee pays it; under the available-funds cap the classes may together owe
+            # up to half a cent a class more than the room, and that much may go unpaid
             capped = cents(work.balance[tranche] * cap * fraction)
+            out.coupon[month, tranche] = cap
             work.carryforward[tranche] += full - capped
             work.due_current[tranche] = capped
         else:
-            if work.carryforward[tranche] > 0.0:
-                work.carryforward[tranche] += cents(work.carryforward[tranche] * rate * fraction)
-            work.due_current[tranche] = cents(work.balance[tranche] * rate * fraction)
+            work.due_current[tranche] = full
+    net_shortfall = (
+        months.prepayment_interest_shortfall[month]
+        - compensating
+        + months.relief_act_shortfall[month]
+    )
+    if net_shortfall > 0.0:
+        _reduce_current_interest(net_shortfall, work.due_current, out.interest_reduction[month])
+    for tranche in range(work.balance.shape[0]):
+        fraction = act_360 if tranches.is_act_360[tranche] == 1 else 1.0 / 12.0
         carried = work.unpaid_interest[tranche]
-        work.due_carried[tranche] = carried + cents(carried * rate * fraction)
+        work.due_carried[tranche] = carried + cents(
+            carried * out.coupon[month, tranche] * fraction
+        )
         out.interest_due[month, tranche] = work.due_current[tranche]
+
+
+@kernel
+def _net_wac_rates(
+    note_rate: F64Array,
+    group_begin: F64Array,
+    netted_pool: float,
+    pool_begin: float,
+    is_senior: I64Array,
+    tranche_group: I64Array,
+    balance: F64Array,
+    group_netted: F64Array,
+    group_rate: F64Array,
+) -> float:
+    """Fill ``group_rate`` with each group's net WAC; return the subordinates' rate.
+
+    A group's net WAC is its mortgage rate less the fees and the interest-only strips paid
+    ahead of or with the capped classes, each as a 30/360 rate on the balance that bears it
+    (the pool for pool-wide amounts, the group for a group's own classes). The subordinate
+    classes' cap is the average of the group rates weighted by each group's subordinate
+    amount: its balance less the balance of the senior classes it backs.
+    """
+    weighted = 0.0
+    total = 0.0
+    for group in range(note_rate.shape[0]):
+        begin = group_begin[group]
+        rate = note_rate[group]
+        if pool_begin > 0.0:
+            rate -= 12.0 * netted_pool / pool_begin
+        if begin > 0.0:
+            rate -= 12.0 * group_netted[group] / begin
+        group_rate[group] = max(rate, 0.0)
+        senior = 0.0
+        for tranche in range(balance.shape[0]):
+            if is_senior[tranche] == 1 and tranche_group[tranche] == group:
+                senior += balance[tranche]
+        subordinate = max(begin - senior, 0.0)
+        weighted += group_rate[group] * subordinate
+        total += subordinate
+    if total > 0.0:
+        return weighted / total
+    # no subordinate amount left in any group: weight by the group balances instead
+    for group in range(note_rate.shape[0]):
+        weighted += group_rate[group] * group_begin[group]
+        total += group_begin[group]
+    return weighted / total if total > 0.0 else 0.0
+
+
+@kernel
+def _reduce_current_interest(shortfall: float, due_current: F64Array, reduction: F64Array) -> None:
+    """Take ``shortfall`` off every class's current interest, pro rata to it (usual PSA form).
+
+    Net prepayment interest shortfalls and Relief Act shortfalls reduce the interest a class
+    is owed; the reduction is not carried forward. Shares are rounded to the cent and the
+    last class owed anything takes the remainder.
+    """
+    total = due_current.sum()
+    if total <= 0.0:
+        return
+    shortfall = min(shortfall, total)
+    last = -1
+    for tranche in range(due_current.shape[0]):
+        if due_current[tranche] > 0.0:
+            last = tranche
+    left = shortfall
+    for tranche in range(due_current.shape[0]):
+        if due_current[tranche] <= 0.0:
+            continue
+        share = left if tranche == last else cents(shortfall * due_current[tranche] / total)
+        amount = min(share, due_current[tranche], left)
+        due_current[tranche] -= amount
+        reduction[tranche] += amount
+        left -= amount
 
 
 @kernel
@@ -333,7 +520,8 @@ def _test_structure(
         if tranches.is_senior[tranche] == 1:
             senior += work.balance[tranche]
             has_seniors = True
-    enhancement = (pool_end - senior) / pool_end if pool_end > 0.0 else 0.0
+    # a pool under half a cent is gone: a ratio to it would only amplify float residue
+    enhancement = (pool_end - senior) / pool_end if pool_end >= HALF_CENT else 0.0
     out.senior_enhancement[month] = enhancement
     distribution = months.distribution_number[month]
     if (
@@ -350,7 +538,7 @@ def _test_structure(
         work.status[_STEPPED] = 1.0
     loss_share = work.status[_CUMULATIVE_LOSS] / terms.cutoff_balance
     is_triggered = loss_share > months.cumulative_loss_limit[month]
-    if pool_end > 0.0:
+    if pool_end >= HALF_CENT:
         delinquent = months.delinquent_balance[month] / pool_end
         is_triggered = is_triggered or (
             delinquent >= terms.delinquency_share_of_enhancement * enhancement
@@ -422,6 +610,8 @@ def _run_program(
             due = _fee_due(
                 fees.annual_rate[fee], fees.monthly_amount[fee], work.status[_POOL_BEGIN]
             )
+            if fee == terms.compensating_fee:
+                due -= work.status[_COMPENSATING]
             paid_fee = min(due, accounts[Account.INTEREST])
             accounts[Account.INTEREST] -= paid_fee
             out.fee_paid[month, fee] += paid_fee
@@ -450,10 +640,15 @@ def _run_program(
                 targets, tranches.is_certificate, work.balance, work.unreimbursed,
                 work.status[_POOL_END], out.writedown[month],
             )  # fmt: skip
-        elif kind == Step.REIMBURSE_WRITEDOWN or kind == Step.PAY_BASIS_RISK:
-            reimburse = kind == Step.REIMBURSE_WRITEDOWN
-            owed = work.unreimbursed if reimburse else work.carryforward
-            paid = out.writedown_reimbursed[month] if reimburse else out.basis_risk_paid[month]
+        elif kind == Step.REIMBURSE_WRITEDOWN:
+            paid = out.writedown_reimbursed[month]
+            owed = work.unreimbursed
+            _split(targets, mode, owed, Account.INTEREST, accounts, paid, group, ANY_GROUP)
+        elif kind == Step.PAY_BASIS_RISK:
+            # the cap contract's payment goes to the carry-forwards first, then excess cash
+            paid = out.basis_risk_paid[month]
+            owed = work.carryforward
+            _split(targets, mode, owed, Account.CAP_CONTRACT, accounts, paid, group, ANY_GROUP)
             _split(targets, mode, owed, Account.INTEREST, accounts, paid, group, ANY_GROUP)
         elif kind == Step.PAY_PENALTIES:
             out.penalties[month, targets[0]] += accounts[Account.PENALTIES]

@@ -55,6 +55,8 @@ KEYS = (
     "trigger",
     "call",
     "penalty_share",
+    "prepayment_interest_shortfall_days",
+    "relief_act_percent",
     "note",
     "source",
     "calibration",
@@ -124,6 +126,13 @@ def load_scenario(path: str | Path, base: Scenario = BASE) -> Scenario:
     if "penalty_share" in m:
         changes["penalty_share"] = r.number(
             m["penalty_share"], ("penalty_share",), 0.0, 0.2, is_rate=True
+        )
+    if "prepayment_interest_shortfall_days" in m:
+        key = "prepayment_interest_shortfall_days"
+        changes[key] = r.number(m[key], (key,), 0.0, 30.0)
+    if "relief_act_percent" in m:
+        changes["relief_act_percent"] = r.number(
+            m["relief_act_percent"], ("relief_act_percent",), 0.0, 100.0
         )
     if r.problems:
         raise ScenarioFileError(r.problems)

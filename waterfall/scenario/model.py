@@ -40,6 +40,8 @@ class Scenario:
     trigger: str  # tested | failing | passing
     is_call_exercised: bool | None  # None = as the deal file says
     penalty_share: float | None = None  # None = as the deal file says; decimal
+    prepayment_interest_shortfall_days: float = 0.0  # of 30 lost on each prepayment; 0 = off
+    relief_act_percent: float = 0.0  # percent of the loans whose rate the Relief Act caps
     source: str = ""  # file it came from, or "command line"
 
 

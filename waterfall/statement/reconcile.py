@@ -108,8 +108,9 @@ def reconcile(
     months = _reported_month(deal, statement, compiled.calendar, index_rate, groups, classes)
     fees = _reported_fees(deal, statement, compiled.fees)
     terms = compiled.terms._replace(
+        compensating_fee=-1,
         cumulative_loss_start=_f(statement.cumulative_net_realized_losses)
-        - _f(statement.realized_losses)
+        - _f(statement.realized_losses),
     )
     out = allocate_payments(1, len(tranches), len(deal.fees))
     apply_waterfall(
@@ -118,7 +119,7 @@ def reconcile(
         fees,
         months,
         terms,
-        allocate_workspace(len(tranches)),
+        allocate_workspace(len(tranches), len(groups)),
         out,
     )
     return _compare(deal, statement, out)
@@ -185,6 +186,12 @@ def _reported_month(
         group_balance=np.vstack([begin, end * weight]),
         delinquent_balance=np.array([delinquent]),
         penalties=np.array([_f(statement.prepayment_premiums)]),
+        group_note_rate=np.array([g.note_rate for g in groups]),
+        cap_contract_notional=np.zeros(1),
+        # the reported interest is already net of both; they are passed to be allocated
+        # to the classes (the reported servicing fee is net of any compensating interest)
+        prepayment_interest_shortfall=np.array([_f(statement.prepayment_interest_shortfalls)]),
+        relief_act_shortfall=np.array([_f(statement.relief_act_shortfalls)]),
     )
 
 
@@ -196,7 +203,7 @@ def _reported_fees(deal: Deal, statement: Statement, fees: FeeArrays) -> FeeArra
         if fee.name == "servicing":
             rate[index] = 0.0
             amount[index] = _f(statement.pool.servicing_fee)
-    return FeeArrays(rate, amount)
+    return fees._replace(annual_rate=rate, monthly_amount=amount)
 
 
 FACTOR_ROUNDING = (
