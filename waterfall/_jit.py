@@ -54,3 +54,23 @@ literal_unroll = numba.literal_unroll
 def thread_count() -> int:
     """Threads a ``parallel_kernel`` runs on (NUMBA_NUM_THREADS, else the machine's cores)."""
     return int(numba.get_num_threads())
+
+
+def needs_compiling(*functions: object) -> bool:
+    """Return True when calling one of ``functions`` now would compile it.
+
+    A kernel needs compiling when the JIT is on, this process has not compiled it yet, and
+    the on-disk cache holds no machine code for the current kernel sources. The check reads
+    numba's cache index (as numba itself does before compiling); if numba's internals ever
+    change shape, it answers False rather than fail.
+    """
+    for function in functions:
+        cache = getattr(function, "_cache", None)
+        if cache is None or getattr(function, "signatures", None):
+            continue  # plain Python (NUMBA_DISABLE_JIT=1), or already compiled here
+        try:
+            if not cache._cache_file._load_index():
+                return True
+        except Exception:  # a private numba API: never fail a run over a notice
+            return False
+    return False

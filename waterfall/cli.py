@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
+import io
 import json
 import math
 import os
@@ -11,13 +13,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO, cast
 
 from waterfall.deal import Deal, load_deal
 from waterfall.deal.load import SOURCES
 from waterfall.deal.model import CollateralGroup
-from waterfall.engine import project_pool, run
+from waterfall.engine import kernels_need_compiling, project_pool, run
 from waterfall.errors import (
     GridFileError,
     InputFileError,
@@ -27,9 +30,21 @@ from waterfall.errors import (
 )
 from waterfall.grid import GridPoint, load_grid
 from waterfall.grid.cluster import ClusterUnavailable, run_grid_on_cluster
-from waterfall.grid.run import BLOCK_SIZE, GridResult, describe, run_grid, scenario_for
+from waterfall.grid.run import (
+    BLOCK_SIZE,
+    GridResult,
+    describe,
+    grid_kernel_needs_compiling,
+    run_grid,
+    scenario_for,
+)
 from waterfall.grid.spec import AXES
-from waterfall.measures import METRIC_COLUMNS
+from waterfall.measures import METRIC_COLUMNS, prices_at
+from waterfall.report.cashflows import (
+    cashflows_csv,
+    write_cashflows_parquet,
+    write_cashflows_xlsx,
+)
 from waterfall.report.grid import grid_csv, grid_json, grid_pivot, write_parquet
 from waterfall.report.investor import (
     breakeven_rows,
@@ -41,8 +56,9 @@ from waterfall.report.investor import (
 )
 from waterfall.report.plot import PlotUnavailable, plot_grid, plot_run
 from waterfall.report.plot import ensure_available as ensure_plot_available
-from waterfall.report.summary import pool_summary, result_summary
-from waterfall.report.text import cashflows_csv, pool_csv, pool_table, run_csv, run_table
+from waterfall.report.summary import assumptions as scenario_assumptions
+from waterfall.report.summary import brief, curve_text, pool_summary, result_summary
+from waterfall.report.text import pool_csv, pool_table, run_csv, run_table
 from waterfall.scenario import BASE, Curve, Scenario, check_curve, load_scenario
 from waterfall.scenario.load import check_curve_groups, check_groups
 from waterfall.sensitivity import (
@@ -86,7 +102,12 @@ def _add_rate_flags(parser: argparse.ArgumentParser, *, with_default: bool = Tru
         default.add_argument("--mdr", help=f"monthly default rate, {vector}")
         default.add_argument("--sda", help="SDA speed in percent (100 = the standard curve)")
     parser.add_argument("--severity", help=f"loss severity, {vector}")
-    parser.add_argument("--lag", type=int, help="recovery lag in months (default 0)")
+    parser.add_argument(
+        "--lag",
+        type=int,
+        help="months from default to liquidation (default: the scenario's; for 2002-HE1 the "
+        "observed scenario's 12; 0 when a deal has no scenario)",
+    )
     parser.add_argument(
         "--advancing",
         action=argparse.BooleanOptionalAction,
@@ -94,13 +115,28 @@ def _add_rate_flags(parser: argparse.ArgumentParser, *, with_default: bool = Tru
         help="P&I advanced on defaulted loans until liquidation (default: advancing)",
     )
     parser.add_argument("--months", type=int, help="months to project (default: to maturity)")
-    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help=FORMAT_HELP,
+    )
+
+
+FORMAT_HELP = (
+    "table (default) for reading; json for programs (rates as numbers, percent where the key "
+    "says so); csv for a spreadsheet"
+)
+TRIGGER_HELP = (
+    "tested (default): the trigger event follows the deal's delinquency and loss tests; "
+    "failing or passing: forced every month, as a dealer's 'TRIG FAIL' run"
+)
 
 
 def _add_scenario_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--libor", help="one-month LIBOR, percent or vector")
     parser.add_argument("--scenario", help="scenario file (YAML); flags override it")
-    parser.add_argument("--trigger", choices=("tested", "failing", "passing"))
+    parser.add_argument("--trigger", choices=("tested", "failing", "passing"), help=TRIGGER_HELP)
     parser.add_argument(
         "--call",
         action=argparse.BooleanOptionalAction,
@@ -120,21 +156,74 @@ def _add_scenario_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+DISTRIBUTION = "rmbs-waterfall"
+"""The name pip knows this project by; the command and the import are ``waterfall``."""
+
+DESCRIPTION = """\
+Project the cash flows of a residential mortgage-backed securitization: the collateral month
+by month under your prepayment, default and severity assumptions, then the deal's priority of
+payments, class by class. Assumptions on the command line are percentages (--cpr 30 is 30%
+CPR) and take a vector such as "4 11R 27"."""
+
+EPILOG = """\
+examples:
+  waterfall run deals/2002-HE1.yaml --cpr 30 --cdr 5 --severity 45
+  waterfall run deals/2002-HE1.yaml --cpr 30 --cashflows cf.csv
+  waterfall price-table deals/2002-HE1.yaml --class A-2 --prices 99,100,101
+  waterfall breakeven deals/2002-HE1.yaml --all
+  waterfall reconcile deals/2002-HE1.yaml deals/statements/2002-HE1-2002-11-15.txt
+
+'waterfall COMMAND --help' lists a command's flags; the README explains each output column."""
+
+
+def _version() -> str:
+    try:
+        return f"waterfall {metadata.version(DISTRIBUTION)} ({DISTRIBUTION})"
+    except metadata.PackageNotFoundError:
+        return f"waterfall (not installed: pip install . to register {DISTRIBUTION})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = _Parser(prog="waterfall", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = _Parser(
+        prog="waterfall",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, title="commands", metavar="COMMAND"
+    )
     run_parser = commands.add_parser("run", help="project every class of a deal")
     run_parser.add_argument("deal", help="deal file (YAML)")
     _add_rate_flags(run_parser)
     _add_scenario_flags(run_parser)
-    run_parser.add_argument("--cashflows", help="write month-by-month cash flows to this CSV")
-    run_parser.add_argument("--plot", help="also draw class balances and losses (PNG)")
     run_parser.add_argument(
+        "--cashflows",
+        metavar="FILE",
+        help="also write the month-by-month cash-flow report: collateral by loan group, fees, "
+        "every class, OC and triggers; FILE.csv, or .parquet / .xlsx with those extras",
+    )
+    run_parser.add_argument("--plot", help="also draw class balances and losses (PNG)")
+    pricing = run_parser.add_mutually_exclusive_group()
+    pricing.add_argument(
         "--price",
         type=float,
-        default=100.0,
         help="price per 100 of each class's current face for yields and DMs (default 100)",
+    )
+    pricing.add_argument(
+        "--yield",
+        dest="yield_pct",
+        type=float,
+        metavar="Y",
+        help="price every bond class to this bond-equivalent yield, percent",
+    )
+    pricing.add_argument(
+        "--dm",
+        type=float,
+        metavar="BP",
+        help="price every floater to this discount margin over the LIBOR path, basis points",
     )
     pool_parser = commands.add_parser("pool", help="project one pool, no waterfall")
     pool_parser.add_argument("--balance", type=float, required=True, help="dollars")
@@ -150,14 +239,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reconcile_parser.add_argument("deal", help="deal file (YAML)")
     reconcile_parser.add_argument("statement", help="the trustee's monthly statement (text)")
-    reconcile_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    reconcile_parser.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help=FORMAT_HELP
+    )
     breakeven_parser = commands.add_parser(
         "breakeven", help="highest constant CDR at which a class takes no write-down"
     )
     breakeven_parser.add_argument("deal", help="deal file (YAML)")
     which = breakeven_parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--class", dest="class_name", help="the class, e.g. M-2")
-    which.add_argument("--all", action="store_true", help="every class the deal writes down")
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="every class with principal at risk, except the prepayment-penalty class (P)",
+    )
     _add_rate_flags(breakeven_parser, with_default=False)
     _add_scenario_flags(breakeven_parser)
     breakeven_parser.add_argument(
@@ -189,7 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
     grid_parser.add_argument(
         "--scenario", help="base scenario for what the grid leaves out (default: the deal's)"
     )
-    grid_parser.add_argument("--trigger", choices=("tested", "failing", "passing"))
+    grid_parser.add_argument(
+        "--trigger", choices=("tested", "failing", "passing"), help=TRIGGER_HELP
+    )
     grid_parser.add_argument("--out", help="write here (format from the suffix) instead of stdout")
     grid_parser.add_argument(
         "--format",
@@ -242,10 +339,19 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate_parser.add_argument(
         "--dry-run", action="store_true", help="print the figures, write nothing"
     )
-    calibrate_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    calibrate_parser.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help=FORMAT_HELP
+    )
     validate_parser = commands.add_parser("validate", help="check deal files")
     validate_parser.add_argument("deals", nargs="+", help="deal files (YAML)")
-    validate_parser.add_argument("--format", choices=("table", "json"), default="table")
+    validate_parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="table (default) or json"
+    )
+    for command in commands.choices.values():
+        # each command's --help opens with what it does, the line 'waterfall --help' lists
+        command.description = command.description or next(
+            (a.help for a in commands._choices_actions if a.dest == command.prog.split()[-1]), None
+        )
     return parser
 
 
@@ -262,8 +368,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "price-table": _price_table,
         "validate": _validate,
     }
+    if args.command in COMPILING_COMMANDS:
+        _announce_compiling(args)
+    real_stdout = sys.stdout
+    sys.stdout = cast("TextIO", _GuardedOutput(real_stdout))
     try:
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
+        sys.stdout.flush()
+        return code
+    except UnwritableOutputError as error:
+        sys.stderr.write(f"waterfall {args.command}: cannot write the output: {error}\n")
+        _silence(real_stdout)
+        return EXIT_USAGE
     except InputFileError as error:
         for problem in error.problems:
             sys.stderr.write(f"{problem}\n")
@@ -275,6 +391,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"waterfall {args.command}: interrupted\n")
         return EXIT_INTERRUPTED
+    finally:
+        sys.stdout = real_stdout
+
+
+COMPILING_COMMANDS = ("run", "pool", "reconcile", "calibrate", "breakeven", "price-table", "grid")
+COMPILE_NOTICE = "compiling the kernels (first run only)..."
+
+
+def _announce_compiling(args: argparse.Namespace) -> None:
+    """One line on stderr before a cold cache makes the command sit silent while numba
+    compiles (about 15 s; a local grid's parallel kernel another 20 s)."""
+    local_grid = args.command == "grid" and not args.scheduler
+    if kernels_need_compiling() or (local_grid and grid_kernel_needs_compiling()):
+        sys.stderr.write(f"waterfall {args.command}: {COMPILE_NOTICE}\n")
+        sys.stderr.flush()
+
+
+class UnwritableOutputError(Exception):
+    """Standard output refused a write (a full disk, a closed pipe); the reason as text."""
+
+
+class _GuardedOutput(io.TextIOBase):
+    """Standard output whose failures become one ``UnwritableOutputError``, not a traceback."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except OSError as error:
+            raise UnwritableOutputError(error.strerror or str(error)) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as error:
+            raise UnwritableOutputError(error.strerror or str(error)) from None
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
+def _silence(stream: TextIO) -> None:
+    """Point a failed standard output at the null device, so the interpreter's own flush at
+    exit does not fail a second time with a traceback."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (a test's capture): nothing will flush it at exit
 
 
 def _curve_value(text: str) -> float | str:
@@ -337,8 +505,8 @@ def scenario_from_flags(
         changes["relief_act_percent"] = relief
     if problems:
         raise UsageError("\n".join(problems))
-    if changes and base.source:
-        changes["source"] = f"{base.source} + command line"
+    if changes:
+        changes["source"] = f"{base.source} + command line" if base.source else "command line"
     return dataclasses.replace(base, **changes)
 
 
@@ -357,17 +525,39 @@ def _run(args: argparse.Namespace) -> int:
         problem = _plot_problem(args.plot)
         if problem:
             raise UsageError(problem)
-    if not (math.isfinite(args.price) and 0.0 < args.price <= 1000.0):
-        raise UsageError(f"--price {args.price:g}: expected a price above 0 and at most 1000")
+    if args.cashflows:
+        problem = _cashflows_problem(args.cashflows)
+        if problem:
+            raise UsageError(problem)
+    price = 100.0 if args.price is None else args.price
+    if not (math.isfinite(price) and 0.0 < price <= 1000.0):
+        raise UsageError(f"--price {price:g}: expected a price above 0 and at most 1000")
+    if args.yield_pct is not None and not -50.0 < args.yield_pct <= 100.0:
+        raise UsageError(f"--yield {args.yield_pct:g}: expected a yield in percent, -50 to 100")
+    if args.dm is not None and not -5000.0 <= args.dm <= 10000.0:
+        raise UsageError(f"--dm {args.dm:g}: expected basis points, -5000 to 10000")
     result = run(deal, scenario)
-    summary = result_summary(result, args.price)
+    other = None
+    if deal.clean_up_call.share_of_cutoff > 0.0:
+        # the same scenario with the call the other way: to call beside to maturity
+        called = result.payments.call_proceeds.sum() > 0.0
+        other = run(deal, dataclasses.replace(scenario, is_call_exercised=not called))
+    prices = None
+    priced_by: tuple[str, float] = ("price", price)
+    if args.yield_pct is not None:
+        prices = prices_at(deal, result, yield_pct=args.yield_pct)
+        priced_by = ("yield_percent", args.yield_pct)
+    elif args.dm is not None:
+        prices = prices_at(deal, result, discount_margin_bp=args.dm)
+        priced_by = ("discount_margin_bp", args.dm)
+    summary = result_summary(result, price, prices=prices, other=other, priced_by=priced_by)
     if args.plot:
         try:
             plot_run(result, args.plot)
         except (ValueError, OSError) as error:
             raise UsageError(f"--plot {args.plot}: {error}") from None
     if args.cashflows:
-        write_atomically(Path(args.cashflows), cashflows_csv(summary))
+        _write_cashflows(result, Path(args.cashflows))
     if args.format == "json":
         sys.stdout.write(json.dumps(summary) + "\n")
     elif args.format == "csv":
@@ -375,6 +565,48 @@ def _run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(run_table(summary))
     return 0
+
+
+CASHFLOW_EXTRAS = {".parquet": ("pyarrow", "parquet"), ".xlsx": ("openpyxl", "xlsx")}
+
+
+def _cashflows_problem(path: str) -> str:
+    """Check, before the run, that the report's format can be written; '' when it can."""
+    extra = CASHFLOW_EXTRAS.get(Path(path).suffix.lower())
+    if extra is not None:
+        module, name = extra
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return (
+                f"--cashflows {path}: a {name} file needs {module}: "
+                f"pip install '{DISTRIBUTION}[{name}]'"
+            )
+    return ""
+
+
+def _write_cashflows(result: Any, path: Path) -> None:
+    """The cash-flow report in the format its suffix names (CSV unless .parquet or .xlsx)."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        _write_binary_atomically(path, lambda target: write_cashflows_parquet(result, target))
+    elif suffix == ".xlsx":
+        _write_binary_atomically(path, lambda target: write_cashflows_xlsx(result, target))
+    else:
+        write_atomically(path, cashflows_csv(result))
+
+
+def _write_binary_atomically(path: Path, write: Callable[[str], None]) -> None:
+    """Write through a temporary file beside ``path``, so no half-written file is left."""
+    target = output_target(path)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        write(str(temporary))
+        os.replace(temporary, target)
+    except OSError as error:
+        raise UsageError(f"cannot write '{path}': {error.strerror}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _pool(args: argparse.Namespace) -> int:
@@ -465,30 +697,48 @@ def _breakeven(args: argparse.Namespace) -> int:
             f"--class {args.class_name}: not a class with principal to lose; choose one of "
             + ", ".join(classes)
         )
-    names = classes if args.all else (args.class_name,)
+    # --all: the classes an investor holds for principal; the prepayment-penalty class (P's
+    # $100) ranks last and would only repeat the class above it (ask for it by --class)
+    penalty_classes = {
+        t for step in deal.waterfall if step.action == "pay_penalties" for t in step.targets
+    }
+    names = (
+        tuple(name for name in classes if name not in penalty_classes)
+        if args.all
+        else (args.class_name,)
+    )
     called = (
         deal.clean_up_call.is_exercised
         if base.is_call_exercised is None
         else (base.is_call_exercised)
     )
-    assumptions = {
-        "prepayment": str(base.prepayment),
-        "severity": str(base.severity),
+    horizon = (
+        f"{base.months} months only (a loss after them is not seen)"
+        if base.months
+        else "to the clean-up call"
+        if called
+        else "to maturity (call not exercised)"
+    )
+    header = {
+        "prepayment": curve_text(base.prepayment),
+        "severity": curve_text(base.severity),
         "recovery_lag_months": f"lag {base.recovery_lag_months} months",
         "advancing": "P&I advanced" if base.is_advancing else "no advancing",
-        "libor": str(base.libor) if base.libor else f"libor {deal.index_rate * 100:g}",
+        "libor": curve_text(base.libor) if base.libor else f"libor {deal.index_rate * 100:g}",
         "trigger": f"trigger {base.trigger}",
-        "horizon": (
-            f"{base.months} months only (a loss after them is not seen)"
-            if base.months
-            else "to the clean-up call"
-            if called
-            else "to maturity (call not exercised)"
-        ),
+        "horizon": horizon,
         "tolerance_cdr": BREAKEVEN_TOLERANCE,
     }
+    # numbers for a program (the default rate is what is solved for, so it is left out)
+    assumptions = {
+        key: value
+        for key, value in scenario_assumptions(base, deal.index_rate).items()
+        if key not in ("cdr_percent", "mdr_percent", "sda_percent")
+    }
+    assumptions["horizon"] = horizon
+    assumptions["tolerance_cdr"] = BREAKEVEN_TOLERANCE
     if args.columns:
-        return _breakeven_table(args, deal, base, names, assumptions)
+        return _breakeven_table(args, deal, base, names, assumptions, header)
     results = [breakeven(deal, base, name) for name in names]
     if args.format == "json":
         payload = {"assumptions": assumptions, "results": breakeven_rows(results)}
@@ -496,7 +746,7 @@ def _breakeven(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(rows_csv(breakeven_rows(results)))
     else:
-        sys.stdout.write(breakeven_text(deal.name, assumptions, results))
+        sys.stdout.write(breakeven_text(deal.name, header, results))
     return 0
 
 
@@ -506,6 +756,7 @@ def _breakeven_table(
     base: Scenario,
     names: Sequence[str],
     assumptions: dict[str, Any],
+    header: dict[str, Any],
 ) -> int:
     axis, values = _columns(args.columns)
     problems: list[str] = []
@@ -535,9 +786,7 @@ def _breakeven_table(
         sys.stdout.write(rows_csv(rows))
     else:
         varied = {"cpr": "prepayment", "lag": "recovery_lag_months"}.get(axis, axis)
-        fixed = ", ".join(
-            str(v) for k, v in assumptions.items() if k not in ("tolerance_cdr", varied)
-        )
+        fixed = ", ".join(str(v) for k, v in header.items() if k not in ("tolerance_cdr", varied))
         lines = [
             f"{deal.name}: breakeven constant CDR by {axis}, to {BREAKEVEN_TOLERANCE} CDR; "
             + fixed,
@@ -615,7 +864,9 @@ def _price_table(args: argparse.Namespace) -> int:
         sys.stdout.write(rows_csv(price_table_rows(table, labels)))
     else:
         fixed = ", ".join(
-            f"{name} {value}" for name, value in describe(deal, base).items() if name != axis
+            brief(f"{name} {value}")
+            for name, value in describe(deal, base).items()
+            if name != axis
         )
         fixed += f", trigger {base.trigger}" + (f", {base.months} months" if base.months else "")
         if base.is_call_exercised is not None:
@@ -730,22 +981,23 @@ def _grid(args: argparse.Namespace) -> int:
     metric = args.metric or spec.metric
     n_blocks = -(-len(spec.points) // args.block_size)
     progress = _Progress(sys.stderr.isatty() and n_blocks > 1)
-    if args.scheduler:
-        try:
-            result = run_grid_on_cluster(
-                deal,
-                base,
-                spec.points,
-                spec.price,
-                args.scheduler,
-                by_class=by_class,
-                block_size=args.block_size,
-                progress=progress,
-            )
-        except ClusterUnavailable as error:
-            raise UsageError(str(error)) from None
-    else:
-        result = run_grid(
+
+    def measured(base: Scenario, progress: Callable[[int, int], None] | None) -> GridResult:
+        if args.scheduler:
+            try:
+                return run_grid_on_cluster(
+                    deal,
+                    base,
+                    spec.points,
+                    spec.price,
+                    args.scheduler,
+                    by_class=by_class,
+                    block_size=args.block_size,
+                    progress=progress,
+                )
+            except ClusterUnavailable as error:
+                raise UsageError(str(error)) from None
+        return run_grid(
             deal,
             base,
             spec.points,
@@ -754,12 +1006,23 @@ def _grid(args: argparse.Namespace) -> int:
             block_size=args.block_size,
             progress=progress,
         )
+
+    result = measured(base, progress)
+    if deal.clean_up_call.share_of_cutoff > 0.0:
+        # the same points with the call the other way: to call beside to maturity
+        called = (
+            deal.clean_up_call.is_exercised
+            if base.is_call_exercised is None
+            else base.is_call_exercised
+        )
+        other = measured(dataclasses.replace(base, is_call_exercised=not called), None)
+        result = result.with_other_horizon(other, "to_maturity" if called else "to_call")
     if out_format == "parquet":
         try:
             write_parquet_atomically(result, Path(args.out))
         except ImportError:
             raise UsageError(
-                "--format parquet needs pyarrow: pip install 'waterfall[parquet]'"
+                "--format parquet needs pyarrow: pip install 'rmbs-waterfall[parquet]'"
             ) from None
     else:
         text = {"csv": grid_csv, "json": grid_json}.get(out_format)
@@ -889,13 +1152,19 @@ def _validate(args: argparse.Namespace) -> int:
             }
         )
         if args.format == "table":
+            counts = ", ".join(f"{n} {s}" for s, n in sources.items())
             sys.stdout.write(
-                f"{path}: ok: {len(deal.tranches)} tranches, {len(deal.groups)} groups, "
-                f"{len(deal.waterfall)} steps; {sources['assumed']} assumed rules\n"
+                f"{path}: ok: {_count(len(deal.tranches), 'tranche')}, "
+                f"{_count(len(deal.groups), 'loan group')}, "
+                f"{_count(len(deal.waterfall), 'step')}; items by source: {counts}\n"
             )
     if args.format == "json":
         sys.stdout.write(json.dumps({"deals": report}) + "\n")
     return EXIT_BAD_FILE if failed else 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def output_target(path: Path) -> Path:

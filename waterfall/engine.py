@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 
+from waterfall._jit import needs_compiling
 from waterfall._types import F64Array
 from waterfall.compile import CompiledDeal, compile_collateral, compile_deal, monthly_rates
 from waterfall.deal.model import CollateralGroup, Deal
@@ -54,6 +56,8 @@ class Result:
     pool_balance: F64Array  # (n_months + 1,) row 0 = the start
     principal_collected: F64Array  # (n_months,)
     interest_collected: F64Array  # (n_months,)
+    interest_by_group: F64Array  # (n_months, n_groups) interest into the waterfall, after
+    #                              prepayment-interest and Relief Act shortfalls
     fee_names: tuple[str, ...] = field(default=())
     compiled: CompiledDeal | None = None  # the arrays the run was computed from (not copied)
 
@@ -82,10 +86,25 @@ class Result:
             return (0, 0)
         return (int(paid[0]) + 1, int(paid[-1]) + 1)
 
+    def cashflows(self) -> Any:
+        """The month-by-month cash-flow report as a pandas DataFrame indexed by month, with
+        the columns of ``waterfall run --cashflows`` (``waterfall.cashflows.COLUMNS``).
+
+        Needs pandas (``pip install 'rmbs-waterfall[pandas]'``).
+        """
+        from waterfall.cashflows import cashflow_frame
+
+        return cashflow_frame(self)
+
     def first_month(self, flags: F64Array) -> int:
         """First month (1-based) a 0/1 flag array is set; 0 when never."""
         hits = np.nonzero(flags > 0.5)[0]
         return int(hits[0]) + 1 if hits.size else 0
+
+
+def kernels_need_compiling() -> bool:
+    """True when the next ``run`` compiles the kernels (a cold cache); about 15 s on 2 cores."""
+    return needs_compiling(project_collateral, fill_months, apply_waterfall)
 
 
 def project_pool(
@@ -253,6 +272,7 @@ def _wrap(
         pool_balance=months.group_balance[: ran + 1].sum(axis=1),
         principal_collected=months.group_principal[:ran].sum(axis=1),
         interest_collected=months.group_interest[:ran].sum(axis=1),
+        interest_by_group=months.group_interest[:ran].copy(),
         fee_names=tuple(fee.name for fee in deal.fees),
         compiled=compiled,
     )

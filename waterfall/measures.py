@@ -37,6 +37,7 @@ from waterfall.analytics.batch import (
     yields,
 )
 from waterfall.analytics.daycount import year_fraction_30_360
+from waterfall.analytics.yield_ import price_from_discount_margin, price_from_yield
 from waterfall.compile import CompiledDeal, compile_deal
 from waterfall.deal.model import Deal
 from waterfall.engine import Result, run, start_balance
@@ -53,6 +54,9 @@ METRIC_COLUMNS = (
     "cumulative_loss_pct",
 )
 
+
+MAX_PRICE = 1000.0
+"""Prices are per 100 of face; above this a price says the class has no face worth pricing."""
 
 POOL_GONE = 0.005
 """A pool below half a cent is gone: what a class is still owed then is lost."""
@@ -219,6 +223,49 @@ def result_metrics(
         ),
     )
     return {name: values[0] for name, values in metrics.items()}
+
+
+def prices_at(
+    deal: Deal,
+    result: Result,
+    *,
+    yield_pct: float | None = None,
+    discount_margin_bp: float | None = None,
+) -> dict[str, float]:
+    """Price per 100 of current face of each measured bond class at a yield or a margin.
+
+    The cash flows are those the yield and margin columns use (``class_metrics``): every
+    payment to the class, plus what a projection cut short still owes, repaid at par on its
+    last date. A discount margin prices the floaters only; a class the measure does not apply
+    to, or with no face, is left out.
+    """
+    compiled = result.compiled or compile_deal(deal, result.scenario)
+    n = result.n_months
+    times = flow_times(deal, compiled)[:n]
+    fractions = compiled.calendar.act_360_fraction[:n]
+    index_rate = compiled.index_rate[:n]
+    pool_end = 0.0 if result.payments.call_proceeds.sum() > 0 else result.pool_balance[-1]
+    is_cut = pool_end > POOL_GONE and n == compiled.n_months
+    prices: dict[str, float] = {}
+    for tranche in measured_classes(deal):
+        spec = deal.tranches[tranche]
+        flows = result.principal[:, tranche] + result.interest[:, tranche]
+        if is_cut:
+            flows = flows.copy()
+            flows[-1] += result.payments.balance[-1, tranche]
+        face = compiled.tranches.balance[tranche]
+        if yield_pct is not None:
+            value = price_from_yield(flows, times, yield_pct / 100.0)
+        elif discount_margin_bp is not None and spec.margin is not None:
+            value = price_from_discount_margin(
+                flows, fractions, index_rate, discount_margin_bp / 10_000.0
+            )
+        else:
+            continue
+        per_100 = value / face * 100.0
+        if 0.0 < per_100 <= MAX_PRICE:  # e.g. P's 100 dollars against its penalties: none
+            prices[spec.name] = per_100
+    return prices
 
 
 def scenario_metrics(

@@ -129,6 +129,11 @@ class PriceTable:
     first_principal_month: F64Array  # (n_scenarios,)
     last_principal_month: F64Array  # (n_scenarios,)
     is_floater: bool
+    writedown: F64Array  # (n_scenarios,) dollars: written down plus owed when the pool is gone
+    cumulative_loss_pct: F64Array  # (n_scenarios,) the pool's losses, % of its start
+    other_horizon: str = ""  # "to_call" or "to_maturity": the call the other way; "" no call
+    other_yield_pct: F64Array | None = None  # (n_prices, n_scenarios) at the other horizon
+    other_discount_margin_bp: F64Array | None = None  # (n_prices, n_scenarios)
 
 
 def price_table(
@@ -142,27 +147,33 @@ def price_table(
     index = deal.tranche_names.index(class_name)
     tranche = deal.tranches[index]
     n_prices, n_scenarios = len(prices), len(scenarios)
-    table = {name: np.full((n_prices, n_scenarios), np.nan) for name in ("y", "dm", "md")}
-    wal, first, last = (np.zeros(n_scenarios) for _ in range(3))
+    has_call = deal.clean_up_call.share_of_cutoff > 0.0
+    table = {
+        name: np.full((n_prices, n_scenarios), np.nan) for name in ("y", "dm", "md", "y2", "dm2")
+    }
+    wal, first, last, lost, pool_loss = (np.zeros(n_scenarios) for _ in range(5))
+    other_horizon = ""
     for column, scenario in enumerate(scenarios):
         result = run(deal, scenario)
-        compiled = result.compiled or compile_deal(deal, scenario)
-        times = flow_times(deal, compiled)[: result.n_months]
+        bey, dm = _price_cells(deal, result, index, prices)
+        table["y"][:, column], table["dm"][:, column] = bey * 100.0, dm
+        times = flow_times(deal, result.compiled or compile_deal(deal, scenario))
         flows = result.principal[:, index] + result.interest[:, index]
         rows = np.repeat(flows[np.newaxis, :], n_prices, axis=0)
-        dirty = np.array(prices) / 100.0 * tranche.balance
-        bey = yields(rows, times, dirty)
-        table["y"][:, column] = bey * 100.0
-        table["md"][:, column] = modified_durations(rows, times, bey)
-        if tranche.margin is not None:
-            path = np.repeat(compiled.index_rate[np.newaxis, : result.n_months], n_prices, axis=0)
-            fractions = compiled.calendar.act_360_fraction[: result.n_months]
-            table["dm"][:, column] = discount_margins(rows, fractions, path, dirty) * 10_000.0
+        table["md"][:, column] = modified_durations(rows, times[: result.n_months], bey)
         # the measures every command uses (measures.class_metrics), for this one class
         paid = np.ascontiguousarray(result.principal[np.newaxis, :, index])
         wal[column] = wals(paid)[0]
         window = principal_windows(paid)
         first[column], last[column] = window[0][0], window[1][0]
+        lost[column] = result_principal_losses(result)[index]
+        pool_loss[column] = total_loss(result) / float(result.pool_balance[0]) * 100.0
+        if has_call:
+            is_called = result.payments.call_proceeds.sum() > 0.0
+            other = run(deal, dataclasses.replace(scenario, is_call_exercised=not is_called))
+            other_horizon = "to_maturity" if is_called else "to_call"
+            bey2, dm2 = _price_cells(deal, other, index, prices)
+            table["y2"][:, column], table["dm2"][:, column] = bey2 * 100.0, dm2
     return PriceTable(
         class_name,
         tuple(prices),
@@ -174,4 +185,29 @@ def price_table(
         first,
         last,
         tranche.margin is not None,
+        lost,
+        pool_loss,
+        other_horizon,
+        table["y2"] if has_call else None,
+        table["dm2"] if has_call else None,
     )
+
+
+def _price_cells(
+    deal: Deal, result: Result, index: int, prices: Sequence[float]
+) -> tuple[F64Array, F64Array]:
+    """Bond-equivalent yields (decimal) and DMs (bp; NaN for a fixed-rate class) of one
+    class's cash flows in one run, at each price per 100 of its current balance."""
+    tranche = deal.tranches[index]
+    compiled = result.compiled or compile_deal(deal, result.scenario)
+    times = flow_times(deal, compiled)[: result.n_months]
+    flows = result.principal[:, index] + result.interest[:, index]
+    rows = np.repeat(flows[np.newaxis, :], len(prices), axis=0)
+    dirty = np.array(prices) / 100.0 * tranche.balance
+    bey = yields(rows, times, dirty)
+    dm = np.full(len(prices), np.nan)
+    if tranche.margin is not None:
+        path = np.repeat(compiled.index_rate[np.newaxis, : result.n_months], len(prices), axis=0)
+        fractions = compiled.calendar.act_360_fraction[: result.n_months]
+        dm = discount_margins(rows, fractions, path, dirty) * 10_000.0
+    return bey, dm

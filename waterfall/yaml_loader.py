@@ -44,10 +44,11 @@ class Document:
     reported: set[PathKey] = field(default_factory=set)  # paths whose value is known bad
 
     def mark(self, path: PathKey) -> tuple[int, int]:
-        """Return (line, column) of ``path``, or of its nearest known parent."""
+        """Return (line, column) of ``path``, or of its nearest known parent (an empty
+        document has none: its first line)."""
         while path not in self.marks and path:
             path = path[:-1]
-        return self.marks.get(path, (0, 0))
+        return self.marks.get(path, (1, 1))
 
     def problem(self, path: PathKey, message: str) -> Problem:
         """Record and return a problem located at ``path``."""

@@ -32,6 +32,8 @@ CLASS_KEYS = {
     "wal_years",
     "first_principal_month",
     "last_principal_month",
+    "price",
+    "to_call",  # 2002-HE1 has a clean-up call: its measures to call beside to maturity
     "monthly",
 }
 CLASS_MONTHLY_KEYS = {"balance", "principal", "interest", "writedown"}
@@ -95,7 +97,11 @@ def test_run_json_has_the_documented_top_level_keys(capsys: pytest.CaptureFixtur
     assert {"deal", "as_of", "assumptions", "months", "classes", "collateral"} <= set(doc)
     assert doc["deal"] == "ABSC 2002-HE1"
     assert doc["as_of"] == "2002-11-15"
-    assert doc["assumptions"]["prepayment"] == "cpr 30"
+    # numbers a program can use, the unit in the key (STANDARDS-style percent, as the flags)
+    assert doc["assumptions"]["cpr_percent"] == 30.0
+    assert doc["assumptions"]["severity_percent"] == 50.628130
+    assert doc["assumptions"]["libor_percent"] == 1.8025
+    assert doc["assumptions"]["recovery_lag_months"] == 12
     assert isinstance(doc["months"], int)
     assert doc["months"] > 0
 
@@ -234,7 +240,7 @@ ARGPARSE_ERRORS = [  # argparse's wording changes between Python versions: check
         id="pool-without-balance",
     ),
     pytest.param(["run", HE1, "--lag", "twelve"], "argument --lag", id="lag-not-a-number"),
-    pytest.param([], "the following arguments are required: command", id="no-command"),
+    pytest.param([], "the following arguments are required: COMMAND", id="no-command"),
 ]
 
 VALUE_ERRORS = [
@@ -393,7 +399,11 @@ def test_shipped_scenario_file_runs_and_flags_override_it(
     code, out, _ = cli(capsys, "run", HE1, "--scenario", scenario, "--format", "json")
     assert code == 0
     stressed = json.loads(out)
-    assert stressed["assumptions"]["prepayment"] == 'cpr "4 11R 27 10S 50 4S 27"'
+    ppc = stressed["assumptions"]["cpr_percent"]  # month by month until the last value holds
+    assert [ppc[0], ppc[11], ppc[12], ppc[21], ppc[22], ppc[26], ppc[27]] == pytest.approx(
+        [4, 27, 27, 27, 50, 50, 27]
+    )
+    assert len(ppc) == 28
     assert stressed["assumptions"]["trigger"] == "failing"
     # a failing trigger keeps the subordinates locked out while the seniors are outstanding
     assert stressed["collateral"]["cumulative_losses_pct"] > 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,29 @@ def test_impossible_collateral_lines_are_located_before_anything_is_written(
         assert err.startswith(f"{bad}:{message}"), err
         assert "Traceback" not in err
     assert deal.read_text() == before
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "deals/two-class.yaml"],
+        ["run", "deals/two-class.yaml", "--format", "json"],
+        ["grid", "deals/two-class.yaml", "--scenarios", "scenarios/investor-grid.yaml"],
+        ["validate", "deals/two-class.yaml"],
+    ],
+)
+def test_standard_output_that_cannot_be_written_is_one_line_and_exit_2(argv: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "waterfall", *argv],
+            cwd=ROOT,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"waterfall {argv[0]}: cannot write the output: No space left on device\n"
+    )

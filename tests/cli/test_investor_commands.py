@@ -43,7 +43,7 @@ def test_breakevens_rise_with_seniority_and_sit_on_the_edge_of_a_loss(
 ) -> None:
     out = json_of(capsys, "breakeven", DEAL_PATH, "--all", "--format", "json")
     found = {r["class"]: r for r in out["results"]}
-    assert list(found) == ["A-1", "A-2", "M-1", "M-2", "B", "P"]
+    assert list(found) == ["A-1", "A-2", "M-1", "M-2", "B"]  # not P, the penalty class
     assert found["B"]["breakeven_cdr"] < found["M-2"]["breakeven_cdr"]
     assert found["M-2"]["breakeven_cdr"] < found["M-1"]["breakeven_cdr"]
     assert found["M-1"]["breakeven_cdr"] < found["A-1"]["breakeven_cdr"]
@@ -253,7 +253,9 @@ def test_a_breakeven_table_states_its_assumptions_and_refuses_a_clashing_flag(
     argv = ["breakeven", DEAL_PATH, "--class", "B", "--months", "24", "--trigger", "failing",
             "--columns", "severity=40", "--format", "json"]  # fmt: skip
     out = json_of(capsys, *argv)
-    assert out["assumptions"]["trigger"] == "trigger failing"
+    assert out["assumptions"]["trigger"] == "failing"
+    assert out["assumptions"]["severity_percent"] == 50.62813  # numbers, percent in the key
+    assert "cdr_percent" not in out["assumptions"]  # the breakeven solves for it
     assert out["assumptions"]["horizon"].startswith("24 months only")
     assert (
         main(["breakeven", DEAL_PATH, "--class", "B", "--columns", "cpr=15", "--cpr", "40"]) == 2

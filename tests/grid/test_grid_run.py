@@ -106,7 +106,7 @@ def test_the_shipped_grid_runs_from_the_command_line_in_every_format(
     assert lines[0] == (
         "cpr,cdr,severity,lag,libor,class,wal_years,first_principal_month,"
         "last_principal_month,yield,discount_margin,modified_duration,writedown,"
-        "cumulative_loss_pct"
+        "cumulative_loss_pct,yield_to_call,discount_margin_to_call,wal_years_to_call"
     )
     assert len(lines) == 1 + 165 * 6
     json_out = tmp_path / "grid.json"
@@ -130,7 +130,9 @@ def test_parquet_output_reads_back_the_same_rows(tmp_path: Path) -> None:
     deal = str(ROOT / "deals" / "2002-HE1.yaml")
     assert main(["grid", deal, "--scenarios", str(grid), "--out", str(out)]) == 0
     table = pq.read_table(out).to_pylist()
-    expected = run_grid(DEAL, BASE, load_grid(grid).points).rows()
+    points = load_grid(grid).points
+    called = run_grid(DEAL, dataclasses.replace(BASE, is_call_exercised=True), points)
+    expected = run_grid(DEAL, BASE, points).with_other_horizon(called, "to_call").rows()
     assert table == expected
 
 

@@ -221,7 +221,7 @@ def test_without_matplotlib_plot_unavailable(
     result: Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    message = r"^--plot needs matplotlib: pip install 'waterfall\[plot\]'$"
+    message = r"^--plot needs matplotlib: pip install 'rmbs-waterfall\[plot\]'$"
     with pytest.raises(PlotUnavailable, match=message):
         plot.ensure_available()
     with pytest.raises(PlotUnavailable, match=message):

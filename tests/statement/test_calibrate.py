@@ -221,7 +221,8 @@ def test_run_with_no_flags_uses_the_calibrated_scenario(
     assert round(cpr["group_2"], 2) == 12.28
     assert main(["run", str(DEAL), "--format", "json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["assumptions"]["prepayment"] == "cpr {group_1 62.929, group_2 12.2763}"
+    assumed = summary["assumptions"]["cpr_percent"]
+    assert assumed == {"group_1": cpr["group_1"], "group_2": cpr["group_2"]}
     assert summary["assumptions"]["recovery_lag_months"] == 12
 
 

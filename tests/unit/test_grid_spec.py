@@ -221,7 +221,7 @@ def test_a_file_with_no_axes_and_no_scenarios_is_rejected() -> None:
 
 def test_an_empty_file_is_rejected() -> None:
     assert problems("# only a comment\n") == [
-        "grid.yaml:0:0: no scenarios: give one or more of cpr, cdr, severity, lag, libor, "
+        "grid.yaml:1:1: no scenarios: give one or more of cpr, cdr, severity, lag, libor, "
         "or a scenarios list"
     ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from waterfall.deal.model import (
     YieldMaintenance,
 )
 from waterfall.deal.validate import validate_waterfall
-from waterfall.errors import DealFileError, InputFileError
+from waterfall.errors import DealFileError, InputFileError, Problem
 from waterfall.yaml_loader import Document, PathKey, Reader, dotted, load_document
 
 SOURCES = ("reported", "derived", "assumed", "calibrated")
@@ -120,19 +121,22 @@ def load_deal(path: str | Path) -> Deal:
     return deal
 
 
+REQUIRED_TOP_KEYS = (
+    "deal",
+    "as_of",
+    "first_distribution",
+    "cutoff_balance",
+    "collateral",
+    "tranches",
+    "waterfall",
+)
+
+
 def _read_deal(r: _DealReader, file: str) -> Deal:
     top = r.keys(
         r.doc.data,
         (),
-        (
-            "deal",
-            "as_of",
-            "first_distribution",
-            "cutoff_balance",
-            "collateral",
-            "tranches",
-            "waterfall",
-        ),
+        REQUIRED_TOP_KEYS,
         (
             "distribution_day",
             "index_rate",
@@ -149,6 +153,10 @@ def _read_deal(r: _DealReader, file: str) -> Deal:
             "calibration",
         ),
     )
+    if any(key not in top for key in REQUIRED_TOP_KEYS):
+        # Without a whole section every reference into it would be reported as unknown, each
+        # one false: report the top level alone, a misspelled key once.
+        raise DealFileError(_fold_misspelled_keys(r.problems))
     groups = tuple(
         _read_group(r, item, ("collateral", i))
         for i, item in enumerate(r.sequence(top.get("collateral"), ("collateral",), 1))
@@ -200,6 +208,24 @@ def _read_deal(r: _DealReader, file: str) -> Deal:
     )
     validate_waterfall(deal, r)
     return Deal(**{**_fields(deal), "provenance": tuple(r.provenance)})
+
+
+def _fold_misspelled_keys(problems: list[Problem]) -> list[Problem]:
+    """Drop "missing key 'K'" where an unknown key already says "did you mean 'K'?"."""
+    suggested = {
+        match.group(1)
+        for problem in problems
+        if (match := re.search(r"did you mean '([^']+)'\?", problem.message))
+    }
+    return [
+        problem
+        for problem in problems
+        if not (
+            problem.where == ""
+            and (match := re.fullmatch(r"missing key '([^']+)'", problem.message))
+            and match.group(1) in suggested
+        )
+    ]
 
 
 def _fields(deal: Deal) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Each worker runs ``run_grid`` on its block (numba threads inside the worker), so a block's
 results are the local run's bit for bit; blocks come back in grid order. Dask is an
-optional extra (``pip install 'waterfall[dask]'``); nothing here imports it until a cluster
+optional extra (``pip install 'rmbs-waterfall[dask]'``); nothing here imports it until a cluster
 is asked for.
 """
 
@@ -17,7 +17,7 @@ from waterfall.grid.run import BLOCK_SIZE, GridResult, concatenate, run_grid
 from waterfall.grid.spec import GridPoint
 from waterfall.scenario.model import Scenario
 
-MISSING_MESSAGE = "--scheduler needs dask: pip install 'waterfall[dask]'"
+MISSING_MESSAGE = "--scheduler needs dask: pip install 'rmbs-waterfall[dask]'"
 
 
 class ClusterUnavailable(Exception):  # noqa: N818  (a condition, not a bug)

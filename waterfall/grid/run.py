@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from waterfall._jit import thread_count
+from waterfall._jit import needs_compiling, thread_count
 from waterfall._types import F64Array
 from waterfall.compile import CompiledDeal, compile_deal, index_rates, monthly_rates
 from waterfall.deal.model import Deal
@@ -90,6 +90,11 @@ def _shown(curve: Curve | None, measure: str, fallback: float) -> float | str:
     return shown.removeprefix(f"{measure} ") if curve.measure == measure else shown
 
 
+def grid_kernel_needs_compiling() -> bool:
+    """True when the next local grid compiles its parallel kernel (a cold cache)."""
+    return needs_compiling(run_scenarios)
+
+
 def describe(deal: Deal, scenario: Scenario) -> dict[str, float | int | str]:
     """The five axis columns of a scenario (percent; lag in months)."""
     return {
@@ -112,6 +117,24 @@ class GridResult:
     metrics: dict[str, F64Array]  # METRIC_COLUMNS -> (n_scenarios, n_classes), NaN = none
     price: float
     prices_by_class: dict[str, float] = field(default_factory=dict)  # overrides of ``price``
+    # the same grid with the clean-up call the other way ("to_call" or "to_maturity")
+    other_horizon: str = ""
+    other_metrics: dict[str, F64Array] = field(default_factory=dict)
+
+    def frame(self) -> Any:
+        """The rows as a pandas DataFrame, one row per scenario and class, with the columns
+        of ``waterfall grid --out FILE.csv`` (NaN where a measure is not defined).
+
+        Needs pandas (``pip install 'rmbs-waterfall[pandas]'``).
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError(
+                "GridResult.frame() needs pandas: pip install 'rmbs-waterfall[pandas]'"
+            ) from None
+        rows = self.rows()
+        return pd.DataFrame(rows, columns=list(rows[0]) if rows else None)
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per scenario and class, NaN as None, in scenario-then-class order."""
@@ -129,8 +152,20 @@ class GridResult:
                         row[metric] = round(value, 2) + 0.0  # dollars, to the cent
                     else:
                         row[metric] = value
+                for metric in OTHER_HORIZON_METRICS if self.other_horizon else ():
+                    value = float(self.other_metrics[metric][s, c])
+                    row[f"{metric}_{self.other_horizon}"] = None if math.isnan(value) else value
                 out.append(row)
         return out
+
+    def with_other_horizon(self, other: GridResult, horizon: str) -> GridResult:
+        """This grid with ``other``'s yield, margin and WAL beside it: the same points with
+        the clean-up call the other way, ``horizon`` "to_call" or "to_maturity"."""
+        return dataclasses.replace(self, other_horizon=horizon, other_metrics=other.metrics)
+
+
+OTHER_HORIZON_METRICS = ("yield", "discount_margin", "wal_years")
+"""The measures a grid repeats with the clean-up call the other way."""
 
 
 class _Prepared(NamedTuple):

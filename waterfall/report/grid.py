@@ -9,11 +9,20 @@ import json
 import math
 from typing import Any
 
-from waterfall.grid.run import METRIC_COLUMNS, GridResult
+from waterfall.grid.run import METRIC_COLUMNS, OTHER_HORIZON_METRICS, GridResult
 from waterfall.grid.spec import AXES
 
 COLUMNS = (*AXES, "class", *METRIC_COLUMNS)
 """Row columns, in the order of the issue: the five axes, the class, then the metrics."""
+
+
+def columns(result: GridResult) -> tuple[str, ...]:
+    """The row columns of ``result``: ``COLUMNS``, then the measures to call (or to maturity)
+    when the grid carries them."""
+    if not result.other_horizon:
+        return COLUMNS
+    return (*COLUMNS, *(f"{m}_{result.other_horizon}" for m in OTHER_HORIZON_METRICS))
+
 
 UNITS = {
     "wal_years": "years",
@@ -31,9 +40,10 @@ def grid_csv(result: GridResult) -> str:
     """One line per scenario and class; an undefined value is an empty cell."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    header = columns(result)
+    writer.writerow(header)
     for row in result.rows():
-        writer.writerow(["" if row[c] is None else _cell(row[c]) for c in COLUMNS])
+        writer.writerow(["" if row[c] is None else _cell(row[c]) for c in header])
     return buffer.getvalue()
 
 
@@ -51,15 +61,22 @@ def grid_json(result: GridResult) -> str:
             "deal": result.deal_name,
             "price": result.price,
             "prices_by_class": result.prices_by_class,
-            "columns": list(COLUMNS),
-            "units": UNITS,
+            "columns": list(columns(result)),
+            "units": {
+                **UNITS,
+                **{
+                    f"{m}_{result.other_horizon}": UNITS[m]
+                    for m in OTHER_HORIZON_METRICS
+                    if result.other_horizon
+                },
+            },
             "rows": result.rows(),
         }
     )
 
 
 def write_parquet(result: GridResult, path: str) -> None:
-    """Write the rows as a Parquet file (needs pyarrow: ``pip install 'waterfall[parquet]'``).
+    """Write the rows as a Parquet file (needs pyarrow: ``pip install 'rmbs-waterfall[parquet]'``).
 
     Raises
     ------
@@ -70,7 +87,7 @@ def write_parquet(result: GridResult, path: str) -> None:
     import pyarrow.parquet as pq
 
     rows = result.rows()
-    columns = {name: [row[name] for row in rows] for name in COLUMNS}
+    columns_of = {name: [row[name] for row in rows] for name in columns(result)}
     table = pa.table(
         {
             name: pa.array(
@@ -78,7 +95,7 @@ def write_parquet(result: GridResult, path: str) -> None:
                 if any(isinstance(v, str) for v in values)
                 else values
             )
-            for name, values in columns.items()
+            for name, values in columns_of.items()
         }
     )
     pq.write_table(table, path)

@@ -82,6 +82,18 @@ def price_table_json(table: PriceTable, columns: Sequence[dict[str, Any]]) -> di
         "modified_duration": _listed(table.modified_duration),
         "wal_years": [None if math.isnan(w) else float(w) for w in table.wal_years],
         "principal_window": [list(w) for w in _windows(table)],
+        "writedown": [round(float(w), 2) for w in table.writedown],
+        "cumulative_loss_pct": [round(float(x), 4) for x in table.cumulative_loss_pct],
+        **(
+            {
+                table.other_horizon: {
+                    "yield_pct": _listed(table.other_yield_pct),
+                    "discount_margin_bp": _listed(table.other_discount_margin_bp),
+                }
+            }
+            if table.other_yield_pct is not None and table.other_discount_margin_bp is not None
+            else {}
+        ),
     }
 
 
@@ -89,6 +101,14 @@ def _measure(table: PriceTable) -> tuple[np.ndarray, str, int]:
     if table.is_floater:
         return table.discount_margin_bp, "discount margin (bp)", 0
     return table.yield_pct, "yield (%)", 3
+
+
+def _other_measure(table: PriceTable) -> tuple[np.ndarray, str] | None:
+    """The measure with the clean-up call the other way, and its label; None without one."""
+    other = table.other_discount_margin_bp if table.is_floater else table.other_yield_pct
+    if other is None or not table.other_horizon:
+        return None
+    return other, table.other_horizon.replace("_", " ")
 
 
 def _column_rows(table: PriceTable) -> dict[str, list[str]]:
@@ -99,6 +119,8 @@ def _column_rows(table: PriceTable) -> dict[str, list[str]]:
             "-" if math.isnan(d) else f"{d:.2f}" for d in table.modified_duration[middle]
         ],
         "principal window": [f"{a}-{b}" if a else "-" for a, b in _windows(table)],
+        "writedown ($)": [f"{w:,.0f}" for w in table.writedown],
+        "pool loss %": [f"{x:.2f}" for x in table.cumulative_loss_pct],
     }
 
 
@@ -109,6 +131,12 @@ def price_table_rows(table: PriceTable, labels: Sequence[str]) -> list[dict[str,
     for p, price in enumerate(table.prices):
         cells = [None if math.isnan(v) else round(float(v), 6) for v in measure[p]]
         rows.append({"price": price, **dict(zip(labels, cells, strict=True))})
+    other = _other_measure(table)
+    if other is not None:
+        values, horizon = other
+        for p, price in enumerate(table.prices):
+            cells = [None if math.isnan(v) else round(float(v), 6) for v in values[p]]
+            rows.append({"price": f"{price:g} {horizon}", **dict(zip(labels, cells, strict=True))})
     for name, cells_text in _column_rows(table).items():
         rows.append({"price": name, **dict(zip(labels, cells_text, strict=True))})
     return rows
@@ -120,11 +148,22 @@ def price_table_text(table: PriceTable, labels: Sequence[str], heading: str) -> 
     width = max(12, *(len(label) + 2 for label in labels))
     lines = [f"{heading}; {name}", ""]
     lines.append(f"{'price':>20}" + "".join(f"{label:>{width}}" for label in labels))
+    other = _other_measure(table)
+    if other is not None:
+        lines.append(f"{'to maturity' if other[1] == 'to call' else 'to call':>20}")
     for p, price in enumerate(table.prices):
         cells = "".join(
             f"{'-' if math.isnan(v) else f'{v:.{decimals}f}':>{width}}" for v in measure[p]
         )
         lines.append(f"{price:>20g}{cells}")
+    if other is not None:
+        values, horizon = other
+        lines.append(f"{horizon:>20}")
+        for p, price in enumerate(table.prices):
+            cells = "".join(
+                f"{'-' if math.isnan(v) else f'{v:.{decimals}f}':>{width}}" for v in values[p]
+            )
+            lines.append(f"{price:>20g}{cells}")
     lines.append("")
     for row_name, cells_text in _column_rows(table).items():
         lines.append(f"{row_name:>20}" + "".join(f"{c:>{width}}" for c in cells_text))

@@ -1,6 +1,6 @@
 """Pictures for ``--plot FILE``: one run's balances and losses, or a grid metric as heat maps.
 
-matplotlib is an optional extra (``pip install 'waterfall[plot]'``): it is imported inside the
+matplotlib is an optional extra (``pip install 'rmbs-waterfall[plot]'``): it is imported inside the
 functions, never when ``waterfall`` is imported, and only through ``matplotlib.figure.Figure``
 with the Agg canvas, so no GUI backend or pyplot global state is ever touched. Files are
 written atomically: rendered to a temporary file in the target's directory, then renamed.
@@ -17,13 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from waterfall.report.summary import assumptions_line, scenario_label
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from waterfall.engine import Result
 
-MISSING_MESSAGE = "--plot needs matplotlib: pip install 'waterfall[plot]'"
+MISSING_MESSAGE = "--plot needs matplotlib: pip install 'rmbs-waterfall[plot]'"
 
 AXES = ("cpr", "cdr", "severity", "lag", "libor")
 """Scenario axes of a grid row, in tie-break order."""
@@ -81,8 +83,14 @@ def plot_run(result: Result, path: str | os.PathLike[str]) -> None:
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     _draw_balances(top, result)
     _draw_losses(bottom, result)
-    figure.suptitle(f"{result.deal.name}: scenario {result.scenario.name}")
+    figure.suptitle(run_title(result))
     _save(figure, path, fmt)
+
+
+def run_title(result: Result) -> str:
+    """The picture's title: the deal and the assumptions actually run (flags included)."""
+    line = assumptions_line(result.scenario, result.deal.index_rate)
+    return f"{result.deal.name} ({scenario_label(result.scenario)})\n{line}"
 
 
 def plot_grid(

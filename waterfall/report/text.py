@@ -29,16 +29,20 @@ def _optional(value: float | None, spec: str) -> str:
 def run_table(summary: dict[str, Any]) -> str:
     """The class table and pool lines of `waterfall run`."""
     a = summary["assumptions"]
+    horizon = "to call" if summary["horizon"] == "to_call" else "to maturity"
+    classes = summary["classes"]
+    other = next((k for k in ("to_call", "to_maturity") if classes and k in classes[0]), "")
+    other_head = ""
+    if other:
+        short = "call" if other == "to_call" else "mat"
+        other_head = f" {'yld-' + short:>8} {'DM-' + short:>7}"
     lines = [
-        f"{summary['deal']}  as of {summary['as_of']}  ({a['scenario']}); yields at "
-        f"{summary['price']:g} per 100 of current face",
-        f"{a['prepayment']}, {a['default']}, {a['severity']}, "
-        f"lag {a['recovery_lag_months']} months, "
-        f"{'advancing' if a['advancing'] else 'no advancing'}, {a['libor']}, "
-        f"trigger {a['trigger']}, {summary['months']} months",
+        f"{summary['deal']}  as of {summary['as_of']}  ({a['scenario']}); {summary['pricing']}",
+        f"{summary['assumptions_text']}, {summary['months']} months ({horizon})",
         "",
         f"{'class':<6} {'beginning':>16} {'principal':>16} {'interest':>16} "
-        f"{'writedown':>14} {'loss':>14} {'WAL':>6} {'window':>9} {'yield':>7} {'DM':>5}",
+        f"{'writedown':>14} {'loss':>14} {'WAL':>6} {'window':>9} {'price':>8} {'yield':>7} "
+        f"{'DM':>5}{other_head}",
     ]
     for c in summary["classes"]:
         wal = f"{c['wal_years']:.2f}" if c["first_principal_month"] else "-"  # no principal
@@ -51,8 +55,14 @@ def run_table(summary: dict[str, Any]) -> str:
             f"{c['name']:<6} {c['beginning_balance']:>16,.2f} {c['principal']:>16,.2f} "
             f"{c['interest']:>16,.2f} {c['writedown']:>14,.2f} {c['principal_loss']:>14,.2f} "
             f"{wal:>6} "
-            f"{window:>9} {_optional(c['yield'], '.2f'):>7} "
+            f"{window:>9} {_optional(c['price'], '.3f'):>8} {_optional(c['yield'], '.2f'):>7} "
             f"{_optional(c['discount_margin'], '.0f'):>5}"
+            + (
+                f" {_optional(c[other]['yield'], '.2f'):>8} "
+                f"{_optional(c[other]['discount_margin'], '.0f'):>7}"
+                if other
+                else ""
+            )
         )
     col = summary["collateral"]
     lines += [
@@ -60,10 +70,20 @@ def run_table(summary: dict[str, Any]) -> str:
         f"pool: beginning {col['beginning_balance']:,.2f}; cumulative defaults "
         f"{col['cumulative_defaults_pct']:.2f}% and losses {col['cumulative_losses_pct']:.2f}% "
         "of the beginning balance",
-        f"stepdown month: {col['stepdown_month'] or 'none'}; first month a trigger is in "
+        f"stepdown month: {_stepdown(col)}; first month a trigger is in "
         f"effect: {col['first_trigger_month'] or 'none'}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _stepdown(col: dict[str, Any]) -> str:
+    paid, date = col["stepdown_month"], col["stepdown_date_month"]
+    if paid == date:
+        return str(paid or "none")
+    return (
+        f"{paid or 'none'} (the stepdown date is reached in month {date}; a trigger event "
+        "keeps principal paid as before it)"
+    )
 
 
 def run_csv(summary: dict[str, Any]) -> str:
@@ -73,24 +93,6 @@ def run_csv(summary: dict[str, Any]) -> str:
     writer.writerow(CLASS_COLUMNS)
     for c in summary["classes"]:
         writer.writerow(["" if c[column] is None else c[column] for column in CLASS_COLUMNS])
-    return buffer.getvalue()
-
-
-def cashflows_csv(summary: dict[str, Any]) -> str:
-    """Month-by-month flows: per class balance/principal/interest/writedown, then collateral."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    fields = ("balance", "principal", "interest", "writedown")
-    collateral = summary["collateral"]["monthly"]
-    header = ["month", "date"]
-    header += [f"{c['name']}.{f}" for c in summary["classes"] for f in fields]
-    header += list(collateral)
-    writer.writerow(header)
-    for month in range(summary["months"]):
-        row: list[Any] = [month + 1, summary["dates"][month]]
-        row += [c["monthly"][f][month] for c in summary["classes"] for f in fields]
-        row += [values[month] for values in collateral.values()]
-        writer.writerow(row)
     return buffer.getvalue()
 
 

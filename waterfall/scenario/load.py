@@ -29,6 +29,22 @@ CURVE_LIMITS = {
     "severity": 100.0,
     "libor": 50.0,
 }
+ASSUMPTION_KEYS = frozenset(
+    (
+        *PREPAYMENT_MEASURES,
+        *DEFAULT_MEASURES,
+        "severity",
+        "recovery_lag_months",
+        "advancing",
+        "libor",
+        "months",
+        "trigger",
+        "call",
+        "penalty_share",
+        "prepayment_interest_shortfall_days",
+        "relief_act_percent",
+    )
+)
 VECTOR_CHECK_MONTHS = 1200  # long enough to reach every value of any realistic vector
 KEYS = (
     "name",
@@ -112,6 +128,8 @@ def load_scenario(path: str | Path, base: Scenario = BASE) -> Scenario:
         raise ScenarioFileError(error.problems) from None
     r = Reader(doc)
     m = r.mapping(doc.data, (), (), KEYS)
+    if not r.problems and not set(m) & ASSUMPTION_KEYS:
+        r.fail((), "no assumptions in the file; give at least one, e.g. cpr: 30 (percent)")
     changes: dict[str, Any] = {"source": str(path)}
     if "name" in m:
         changes["name"] = r.text(m["name"], ("name",))
