@@ -895,7 +895,9 @@ def _write_down(
     written: F64Array,
 ) -> None:
     """Write down ``targets`` in order by the certificates' excess over the pool balance."""
-    excess = _certificates(is_certificate, balance, balance.shape[0] - 1) - pool_end
+    # balances are whole cents and the pool is not: the shortfall is written down in whole
+    # cents, so float residue (1.5e-8) or a fraction of a cent never fires a write-down
+    excess = cents(_certificates(is_certificate, balance, balance.shape[0] - 1) - pool_end)
     for tranche in targets:
         if excess <= 0.0:
             return
