@@ -69,7 +69,8 @@ def fill_months(
     the liquidation pipeline (foreclosure balance).
     """
     n_months, n_groups = col.performing_balance.shape
-    months.group_balance[0, :] = start_balance
+    for group in range(n_groups):
+        months.group_balance[0, group] = start_balance[group]
     for month in range(n_months):
         voluntary = 0.0
         pipeline = 0.0
@@ -390,22 +391,48 @@ def run_scenarios(
     """
     n_scenarios = rows.prepayment.shape[0]
     for thread in prange(n_threads):
-        first = thread * n_scenarios // n_threads
-        stop = (thread + 1) * n_scenarios // n_threads
-        for scenario in range(first, stop):
-            _run_one(
-                scenario,
-                thread * stride,
-                tables,
-                rows,
-                shared,
-                program,
-                tranches,
-                fees,
-                terms,
-                tc,
-                tm,
-                tp,
-                tw,
-                out,
-            )
+        # one compiled call per thread: a call that takes NamedTuples of arrays counts every
+        # array's reference up and down, atomically, on counters both threads share
+        _run_range(
+            thread * n_scenarios // n_threads,
+            (thread + 1) * n_scenarios // n_threads,
+            thread * stride,
+            tables,
+            rows,
+            shared,
+            program,
+            tranches,
+            fees,
+            terms,
+            tc,
+            tm,
+            tp,
+            tw,
+            out,
+        )
+
+
+@kernel
+def _run_range(
+    first: int,
+    stop: int,
+    slab: int,
+    tables: ScenarioTables,
+    rows: ScenarioRows,
+    shared: DealInputs,
+    program: WaterfallProgram,
+    tranches: TrancheArrays,
+    fees: FeeArrays,
+    terms: DealTerms,
+    tc: CollateralOut,
+    tm: ThreadMonths,
+    tp: PaymentsOut,
+    tw: Workspace,
+    out: GridOut,
+) -> None:
+    """Run scenarios ``first`` to ``stop - 1`` one after another in slab ``slab``."""
+    for scenario in range(first, stop):
+        _run_one(
+            scenario, slab, tables, rows, shared, program, tranches, fees, terms, tc, tm, tp,
+            tw, out,
+        )  # fmt: skip
