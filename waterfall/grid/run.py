@@ -28,26 +28,29 @@ from waterfall.engine import allocate_payments, allocate_workspace, start_balanc
 from waterfall.grid.spec import AXES, GridPoint
 from waterfall.kernels.collateral import CollateralOut
 from waterfall.kernels.grid import (
+    N_FLOW_MEASURES,
     DealInputs,
     GridOut,
     ScenarioRows,
     ScenarioTables,
+    ThreadFlows,
     ThreadMonths,
     run_scenarios,
 )
 from waterfall.kernels.payments import PaymentsOut, Workspace
 from waterfall.measures import (
     METRIC_COLUMNS,
-    class_metrics,
     class_prices,
-    horizon_balances,
+    measure_inputs,
     measured_classes,
+    measured_metrics,
     principal_losses,
 )
 from waterfall.scenario.model import Curve, Scenario
 
 BLOCK_SIZE = 1024
-"""Scenarios per compiled call: about 60 MB of monthly class cash flows for 2002-HE1."""
+"""Scenarios per compiled call (the kernel keeps per-scenario summaries only: about 0.5 MB
+a block for 2002-HE1)."""
 
 CACHE_LINE_DOUBLES = 8
 """64 bytes: two threads' scratch slabs are kept at least this far apart."""
@@ -126,6 +129,7 @@ class _Prepared(NamedTuple):
     tables: ScenarioTables
     rows: ScenarioRows
     classes: tuple[int, ...]
+    prices: tuple[float, ...]
 
 
 def _prepare(
@@ -133,6 +137,7 @@ def _prepare(
     base: Scenario,
     scenarios: Sequence[Scenario],
     by_class: Mapping[str, float] | None = None,
+    price: float = 100.0,
 ) -> _Prepared:
     compiled = compile_deal(deal, base)
     n_months, groups = compiled.n_months, deal.groups
@@ -175,7 +180,8 @@ def _prepare(
     columns = np.array(indices, dtype=np.int64).reshape(-1, 5).T
     rows = ScenarioRows(*(np.ascontiguousarray(c) for c in columns))
     classes = measured_classes(deal, by_class or {})
-    return _Prepared(compiled, tables, rows, classes)
+    prices = class_prices(deal, classes, price, by_class or {})
+    return _Prepared(compiled, tables, rows, classes, prices)
 
 
 def _slabs(template: tuple[Any, ...], kind: type, n_slabs: int) -> Any:
@@ -205,8 +211,7 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
     rows = ScenarioRows(*(column[block] for column in prep.rows))
     n = block.stop - block.start
     out = GridOut(
-        principal=np.zeros((n, n_months, n_tranches)),
-        cash=np.zeros((n, n_months, n_tranches)),
+        measures=np.zeros((n, len(prep.classes), N_FLOW_MEASURES)),
         writedown=np.zeros((n, n_tranches)),
         ending_balance=np.zeros((n, n_tranches)),
         pool_end=np.zeros(n),
@@ -245,6 +250,8 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
         _slabs(month_template, ThreadMonths, n_slabs),
         _slabs(payments, PaymentsOut, n_slabs),
         _slabs(work, Workspace, n_slabs),
+        measure_inputs(deal, compiled, prep.classes, prep.prices),
+        _slabs((np.zeros(n_months), np.zeros(n_months)), ThreadFlows, n_slabs),
         out,
     )
     return out
@@ -267,28 +274,19 @@ def run_grid(
     """
     by_class = by_class or {}
     scenarios = tuple(scenario_for(base, point) for point in points)
-    prep = _prepare(deal, base, scenarios, by_class)
-    prices = class_prices(deal, prep.classes, price, by_class)
+    prep = _prepare(deal, base, scenarios, by_class, price)
     parts: list[dict[str, F64Array]] = []
     total = len(scenarios)
     for start in range(0, total, block_size):
         block = slice(start, min(start + block_size, total))
         out = _run_block(prep, deal, base, block)
-        index_rate = prep.tables.index_rate[prep.rows.index_row[block]]
         parts.append(
-            class_metrics(
-                deal,
+            measured_metrics(
                 prep.compiled,
                 prep.classes,
-                out.principal,
-                out.cash,
+                out.measures,
                 principal_losses(out.writedown, out.ending_balance, out.pool_end),
-                index_rate,
                 out.collateral_loss,
-                prices,
-                horizon_balances(
-                    out.ending_balance, out.pool_end, out.months_run, prep.compiled.n_months
-                ),
             )
         )
         if progress is not None:
