@@ -35,6 +35,7 @@ from waterfall.report.investor import (
 )
 from waterfall.report.plot import PlotUnavailable, plot_grid, plot_run
 from waterfall.report.plot import ensure_available as ensure_plot_available
+from waterfall.report.stream import ResumeError, partial_path, stream_grid_csv
 from waterfall.report.summary import pool_summary, result_summary
 from waterfall.report.text import cashflows_csv, pool_csv, pool_table, run_csv, run_table
 from waterfall.scenario import BASE, Scenario, check_curve, load_scenario
@@ -194,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler", help="Dask scheduler address; without it the grid runs here"
     )
     grid_parser.add_argument("--block-size", type=int, default=BLOCK_SIZE, help=argparse.SUPPRESS)
+    grid_parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish an interrupted --out FILE.csv from its checkpoint (FILE.csv.checkpoint)",
+    )
     calibrate_parser = commands.add_parser(
         "calibrate",
         help="set a deal's starting state and observed assumptions from a trustee's statement",
@@ -602,14 +608,19 @@ OUT_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".txt": "t
 
 
 class _Progress:
-    """A one-line progress bar on a terminal's stderr; silent when stderr is not one."""
+    """A one-line progress bar on a terminal's stderr; off a terminal (a log, a pipe), a line
+    every ``LOG_SECONDS``: scenarios done, total, rate and time left."""
+
+    LOG_SECONDS = 5.0
 
     def __init__(self, is_shown: bool) -> None:
         self.is_shown = is_shown
         self.started = time.perf_counter()
+        self.logged = self.started
 
     def __call__(self, done: int, total: int) -> None:
         if not self.is_shown:
+            self._log(done, total)
             return
         width = 30
         filled = width * done // max(total, 1)
@@ -620,6 +631,19 @@ class _Progress:
         )
         if done >= total:
             sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    def _log(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - self.logged < self.LOG_SECONDS:
+            return
+        self.logged = now
+        rate = done / max(now - self.started, 1e-9)
+        left = (total - done) / rate if rate > 0 else 0.0
+        sys.stderr.write(
+            f"waterfall grid: {done:,}/{total:,} scenarios, {rate:,.0f} a second, "
+            f"{left:,.0f} s left\n"
+        )
         sys.stderr.flush()
 
 
@@ -676,6 +700,9 @@ def _grid(args: argparse.Namespace) -> int:
         problem = _folder_problem("--out", args.out)
         if problem:
             problems.append(problem)
+    is_streamed = out_format == "csv" and bool(args.out) and not args.scheduler and not args.plot
+    if args.resume and not is_streamed:
+        problems.append("--resume: finishes a grid written to --out FILE.csv, without --plot")
     if problems:
         raise UsageError("\n".join(problems))
     priceable = {t.name for t in deal.tranches if t.kind != "residual" and t.balance > 0.0}
@@ -690,6 +717,31 @@ def _grid(args: argparse.Namespace) -> int:
     metric = args.metric or spec.metric
     n_blocks = -(-len(spec.points) // args.block_size)
     progress = _Progress(sys.stderr.isatty() and n_blocks > 1)
+    if is_streamed:
+        target = output_target(Path(args.out))
+        try:
+            stream_grid_csv(
+                deal,
+                base,
+                spec.points,
+                target,
+                spec.price,
+                by_class=by_class,
+                block_size=args.block_size,
+                resume=args.resume,
+                progress=progress,
+            )
+        except ResumeError as error:
+            raise UsageError(str(error)) from None
+        except KeyboardInterrupt:
+            sys.stderr.write(
+                f"waterfall grid: the blocks done are in {partial_path(target)}; run the same "
+                "command with --resume to finish\n"
+            )
+            raise
+        except OSError as error:
+            raise UsageError(f"cannot write '{args.out}': {error.strerror}") from None
+        return 0
     if args.scheduler:
         try:
             result = run_grid_on_cluster(

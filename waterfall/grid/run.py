@@ -12,9 +12,10 @@ single run's).
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -135,10 +136,14 @@ class _Prepared(NamedTuple):
 def _prepare(
     deal: Deal,
     base: Scenario,
-    scenarios: Sequence[Scenario],
+    scenarios: Iterable[Scenario],
     by_class: Mapping[str, float] | None = None,
     price: float = 100.0,
 ) -> _Prepared:
+    """Curve tables (each distinct curve once) and every scenario's row numbers into them.
+
+    ``scenarios`` is read once, so a generator keeps a million scenarios out of memory.
+    """
     compiled = compile_deal(deal, base)
     n_months, groups = compiled.n_months, deal.groups
     keys: dict[str, dict[Any, int]] = {name: {} for name in ScenarioRows._fields}
@@ -146,16 +151,17 @@ def _prepare(
     def row(table: str, key: Any) -> int:
         return keys[table].setdefault(key, len(keys[table]))
 
-    indices = [
-        (
-            row("prepayment", s.prepayment),
-            row("default", (s.default, s.recovery_lag_months)),
-            row("severity", s.severity),
-            row("lag", s.recovery_lag_months),
-            row("index_row", s.libor),
+    indices = array.array("q")
+    for s in scenarios:
+        indices.extend(
+            (
+                row("prepayment", s.prepayment),
+                row("default", (s.default, s.recovery_lag_months)),
+                row("severity", s.severity),
+                row("lag", s.recovery_lag_months),
+                row("index_row", s.libor),
+            )
         )
-        for s in scenarios
-    ]
 
     def rates(**changes: Any):  # type: ignore[no-untyped-def]
         return monthly_rates(dataclasses.replace(base, **changes), groups, n_months)
@@ -177,7 +183,7 @@ def _prepare(
             ]
         ),
     )
-    columns = np.array(indices, dtype=np.int64).reshape(-1, 5).T
+    columns = np.frombuffer(indices, dtype=np.int64).reshape(-1, 5).T
     rows = ScenarioRows(*(np.ascontiguousarray(c) for c in columns))
     classes = measured_classes(deal, by_class or {})
     prices = class_prices(deal, classes, price, by_class or {})
@@ -257,6 +263,47 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
     return out
 
 
+def grid_blocks(
+    deal: Deal,
+    base: Scenario,
+    points: Sequence[GridPoint],
+    price: float = 100.0,
+    *,
+    by_class: Mapping[str, float] | None = None,
+    block_size: int = BLOCK_SIZE,
+    first_block: int = 0,
+) -> Iterator[GridResult]:
+    """Run the points block by block, from block ``first_block``; yield each block's result.
+
+    Memory follows the block, not the grid: the curve tables hold each distinct curve once,
+    the kernel keeps per-scenario summaries, and a block's scenarios are built when it runs.
+    ``by_class`` prices single classes, and adds the IO strips it names (per 100 of their
+    notional) to the measured classes.
+    """
+    by_class = dict(by_class or {})
+    prep = _prepare(deal, base, (scenario_for(base, p) for p in points), by_class, price)
+    names = tuple(deal.tranches[i].name for i in prep.classes)
+    for start in range(first_block * block_size, len(points), block_size):
+        block = slice(start, min(start + block_size, len(points)))
+        out = _run_block(prep, deal, base, block)
+        scenarios = tuple(scenario_for(base, point) for point in points[block])
+        yield GridResult(
+            deal_name=deal.name,
+            scenarios=scenarios,
+            axes=tuple(describe(deal, s) for s in scenarios),
+            class_names=names,
+            metrics=measured_metrics(
+                prep.compiled,
+                prep.classes,
+                out.measures,
+                principal_losses(out.writedown, out.ending_balance, out.pool_end),
+                out.collateral_loss,
+            ),
+            price=price,
+            prices_by_class=by_class,
+        )
+
+
 def run_grid(
     deal: Deal,
     base: Scenario,
@@ -272,39 +319,22 @@ def run_grid(
     ``by_class`` prices single classes, and adds the IO strips it names (per 100 of their
     notional) to the measured classes.
     """
-    by_class = by_class or {}
-    scenarios = tuple(scenario_for(base, point) for point in points)
-    prep = _prepare(deal, base, scenarios, by_class, price)
-    parts: list[dict[str, F64Array]] = []
-    total = len(scenarios)
-    for start in range(0, total, block_size):
-        block = slice(start, min(start + block_size, total))
-        out = _run_block(prep, deal, base, block)
-        parts.append(
-            measured_metrics(
-                prep.compiled,
-                prep.classes,
-                out.measures,
-                principal_losses(out.writedown, out.ending_balance, out.pool_end),
-                out.collateral_loss,
-            )
-        )
+    parts = []
+    for part in grid_blocks(deal, base, points, price, by_class=by_class, block_size=block_size):
+        parts.append(part)
         if progress is not None:
-            progress(block.stop, total)
-    metrics = {
-        name: np.concatenate([part[name] for part in parts])
-        if parts
-        else np.zeros((0, len(prep.classes)))
-        for name in METRIC_COLUMNS
-    }
+            progress(sum(len(p.axes) for p in parts), len(points))
+    if parts:
+        return concatenate(parts)
+    classes = measured_classes(deal, by_class or {})
     return GridResult(
         deal_name=deal.name,
-        scenarios=scenarios,
-        axes=tuple(describe(deal, s) for s in scenarios),
-        class_names=tuple(deal.tranches[i].name for i in prep.classes),
-        metrics=metrics,
+        scenarios=(),
+        axes=(),
+        class_names=tuple(deal.tranches[i].name for i in classes),
+        metrics={name: np.zeros((0, len(classes))) for name in METRIC_COLUMNS},
         price=price,
-        prices_by_class=dict(by_class),
+        prices_by_class=dict(by_class or {}),
     )
 
 
@@ -329,6 +359,7 @@ __all__ = [
     "METRIC_COLUMNS",
     "GridResult",
     "concatenate",
+    "grid_blocks",
     "run_grid",
     "scenario_for",
 ]

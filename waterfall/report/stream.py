@@ -1,0 +1,168 @@
+"""Write a grid's CSV block by block as the blocks finish, with a checkpoint to resume from.
+
+The rows go to ``OUT.partial`` and, after each block, ``OUT.checkpoint`` records how many
+blocks and bytes are complete (written through a temporary file, so it is always whole).
+At the end the partial file becomes ``OUT`` (a rename: ``OUT`` is never half-written) and
+the checkpoint is removed. Interrupted (Ctrl-C), the partial file is cut back to the last
+complete block, so it is a valid CSV of the blocks done; ``resume=True`` checks that the
+checkpoint belongs to the same grid, cuts the partial file to the checkpoint's size and
+runs the remaining blocks, so the finished file has the same bytes as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from waterfall.deal.model import Deal
+from waterfall.grid.run import GridResult, grid_blocks
+from waterfall.grid.spec import GridPoint
+from waterfall.report.grid import COLUMNS, _cell
+from waterfall.scenario.model import Scenario
+
+CHECKPOINT_VERSION = 1
+
+
+class ResumeError(ValueError):
+    """A checkpoint that is missing, unreadable or from another grid: one line to show."""
+
+
+def partial_path(path: Path) -> Path:
+    """Where the rows of an unfinished grid are written."""
+    return path.with_name(path.name + ".partial")
+
+
+def checkpoint_path(path: Path) -> Path:
+    """Where the progress of an unfinished grid is recorded."""
+    return path.with_name(path.name + ".checkpoint")
+
+
+def grid_fingerprint(
+    deal: Deal,
+    base: Scenario,
+    points: Sequence[GridPoint],
+    price: float,
+    by_class: Mapping[str, float],
+    block_size: int,
+) -> str:
+    """A hash of everything that decides the file's bytes (a resumed grid must match it)."""
+    digest = hashlib.sha256()
+    digest.update(repr((deal, base, price, sorted(by_class.items()), block_size)).encode())
+    for point in points:
+        digest.update(
+            repr((point.cpr, point.cdr, point.severity, point.lag, point.libor)).encode()
+        )
+    return digest.hexdigest()
+
+
+def csv_rows(part: GridResult, *, header: bool) -> str:
+    """The CSV text of one block (``report.grid.grid_csv``' lines for its rows)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if header:
+        writer.writerow(COLUMNS)
+    for row in part.rows():
+        writer.writerow(["" if row[c] is None else _cell(row[c]) for c in COLUMNS])
+    return buffer.getvalue()
+
+
+def _write_checkpoint(path: Path, fingerprint: str, blocks: int, size: int) -> None:
+    record = {
+        "version": CHECKPOINT_VERSION,
+        "grid": fingerprint,
+        "blocks_done": blocks,
+        "bytes": size,
+    }
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _read_checkpoint(path: Path, fingerprint: str) -> tuple[int, int]:
+    """(blocks done, bytes) of a checkpoint of this grid."""
+    target = checkpoint_path(path)
+    if not target.is_file() or not partial_path(path).is_file():
+        raise ResumeError(f"--resume: no unfinished grid at '{path}' (no {target.name})")
+    try:
+        record = json.loads(target.read_text(encoding="utf-8"))
+        blocks, size = int(record["blocks_done"]), int(record["bytes"])
+        is_same = record["version"] == CHECKPOINT_VERSION and record["grid"] == fingerprint
+    except (ValueError, KeyError, TypeError) as error:
+        raise ResumeError(f"--resume: '{target}' is not a checkpoint ({error})") from None
+    if not is_same:
+        raise ResumeError(
+            f"--resume: '{target}' is from another grid (deal, scenarios, prices or block "
+            "size differ); run without --resume to start over"
+        )
+    if partial_path(path).stat().st_size < size:
+        raise ResumeError(f"--resume: '{partial_path(path)}' is shorter than its checkpoint")
+    return blocks, size
+
+
+def stream_grid_csv(
+    deal: Deal,
+    base: Scenario,
+    points: Sequence[GridPoint],
+    path: Path,
+    price: float = 100.0,
+    *,
+    by_class: Mapping[str, float] | None = None,
+    block_size: int,
+    resume: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Run the grid and write its CSV to ``path`` block by block (see the module notes).
+
+    Raises
+    ------
+    ResumeError
+        With ``resume``, when there is no checkpoint of this grid next to ``path``.
+    """
+    by_class = dict(by_class or {})
+    fingerprint = grid_fingerprint(deal, base, points, price, by_class, block_size)
+    partial, checkpoint = partial_path(path), checkpoint_path(path)
+    first_block, size = _read_checkpoint(path, fingerprint) if resume else (0, 0)
+    total = len(points)
+    with partial.open("r+b" if resume else "wb") as handle:
+        handle.truncate(size)
+        handle.seek(size)
+        if not resume:
+            handle.write(csv_rows(_empty_like(deal, price), header=True).encode())
+            size = handle.tell()
+            handle.flush()
+            _write_checkpoint(checkpoint, fingerprint, 0, size)
+        blocks = first_block
+        try:
+            for part in grid_blocks(
+                deal,
+                base,
+                points,
+                price,
+                by_class=by_class,
+                block_size=block_size,
+                first_block=first_block,
+            ):
+                handle.write(csv_rows(part, header=False).encode())
+                handle.flush()
+                size = handle.tell()
+                blocks += 1
+                _write_checkpoint(checkpoint, fingerprint, blocks, size)
+                if progress is not None:
+                    progress(min(blocks * block_size, total), total)
+        except BaseException:
+            # a block cut off mid-write is not kept: the file ends with the last whole block
+            handle.truncate(size)
+            raise
+    if path.exists():
+        os.chmod(partial, path.stat().st_mode & 0o777)  # a file replaced keeps its permissions
+    os.replace(partial, path)
+    checkpoint.unlink(missing_ok=True)
+
+
+def _empty_like(deal: Deal, price: float) -> GridResult:
+    return GridResult(deal.name, (), (), (), {}, price)
