@@ -25,7 +25,7 @@ IS_COMPILED = os.environ.get("NUMBA_DISABLE_JIT") != "1"
 GRID_TEXT = (
     "name: streamed\ncpr: [10, 30, 50]\ncdr: [0, 6]\n"
     if IS_COMPILED
-    else "name: s\ncpr: [10, 30]\n"
+    else "name: s\ncpr: [10, 30, 50]\n"
 )
 BLOCK = "2" if IS_COMPILED else "1"
 
