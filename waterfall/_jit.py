@@ -65,19 +65,11 @@ inline_kernel: _JITWrapper = numba.njit(
 so no NamedTuple of arrays is copied into a call each month. Used for the steps one month
 runs once or that are hot and small; inlining costs compile time, so the rest stay calls."""
 
-parallel_kernel = numba.njit(
-    cache=True, parallel=True, error_model="python", fastmath=False, nogil=True
-)
-"""Decorator for the one scenario-axis kernel that uses ``prange`` (it needs the runtime:
-its body makes one ``kernel`` call per thread)."""
-
-prange = numba.prange
-"""A ``range`` that ``parallel_kernel`` splits over threads (a plain range without the JIT)."""
-
 literal_unroll = numba.literal_unroll
 """Loop over a tuple of arrays of different shapes inside a kernel."""
 
 
 def thread_count() -> int:
-    """Threads a ``parallel_kernel`` runs on (NUMBA_NUM_THREADS, else the machine's cores)."""
+    """Threads a grid block runs on: numba's thread count (NUMBA_NUM_THREADS, else the
+    machine's cores; ``numba.set_num_threads`` lowers it)."""
     return int(numba.get_num_threads())

@@ -2,8 +2,8 @@
 
 A grid point leaves out what the base scenario (the deal's default scenario, or the command
 line's) should give. Distinct curves are computed once, by the same functions as a single
-run (``compile.monthly_rates``, ``compile.index_rates``), then ``kernels.grid.run_scenarios``
-runs a block of scenarios over the machine's threads. Blocks of ``BLOCK_SIZE`` keep memory
+run (``compile.monthly_rates``, ``compile.index_rates``), then ``kernels.grid.run_range``
+runs a block of scenarios, one call per thread of the machine. Blocks of ``BLOCK_SIZE`` keep memory
 bounded for a grid of a hundred thousand points; the shipped grid is one block, one call.
 
 The metrics per scenario and class are ``waterfall.measures``' (the same function as a
@@ -16,6 +16,7 @@ import array
 import dataclasses
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -36,7 +37,7 @@ from waterfall.kernels.grid import (
     ScenarioTables,
     ThreadFlows,
     ThreadMonths,
-    run_scenarios,
+    run_range,
 )
 from waterfall.kernels.payments import PaymentsOut, Workspace
 from waterfall.measures import (
@@ -242,9 +243,7 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
         days_lost_on_prepayment=compiled.shortfall.days_lost_on_prepayment,
         relief_act_share=compiled.shortfall.relief_act_share,
     )
-    run_scenarios(
-        n_threads,
-        stride,
+    arguments: tuple[Any, ...] = (
         prep.tables,
         rows,
         shared,
@@ -260,6 +259,13 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
         _slabs((np.zeros(n_months), np.zeros(n_months)), ThreadFlows, n_slabs),
         out,
     )
+    shares = [(t * n // n_threads, (t + 1) * n // n_threads, t * stride) for t in range(n_threads)]
+    if n_threads == 1:
+        run_range(*shares[0], *arguments)
+    else:
+        with ThreadPoolExecutor(n_threads) as pool:
+            for done in [pool.submit(run_range, *share, *arguments) for share in shares]:
+                done.result()
     return out
 
 

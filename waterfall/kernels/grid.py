@@ -1,4 +1,8 @@
-"""Many scenarios of one deal in one compiled call: ``prange`` over blocks of scenarios.
+"""Many scenarios of one deal: one compiled call per thread runs that thread's share.
+
+The threads are Python threads (``waterfall.grid.run``), each in a ``run_range`` call that
+releases the GIL: a numba ``parallel=True`` kernel around the same call took 18 s to
+compile (its gufunc wraps every one of the ~150 arrays) and ran no faster.
 
 The scratch arrays are the single run's NamedTuples (``CollateralOut``, ``PaymentsOut``,
 ``Workspace``) with one more leading axis, the slab; ``_*_slab`` picks a thread's slab.
@@ -21,7 +25,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from waterfall._jit import kernel, literal_unroll, parallel_kernel, prange
+from waterfall._jit import kernel, literal_unroll
 from waterfall._types import F64Array, I64Array
 from waterfall.kernels.collateral import (
     CollateralArrays,
@@ -451,56 +455,8 @@ def _store(scenario: int, ran: int, col: CollateralOut, pay: PaymentsOut, out: G
         out.ending_balance[scenario, tranche] = pay.balance[ran - 1, tranche]
 
 
-@parallel_kernel
-def run_scenarios(
-    n_threads: int,
-    stride: int,
-    tables: ScenarioTables,
-    rows: ScenarioRows,
-    shared: DealInputs,
-    program: WaterfallProgram,
-    tranches: TrancheArrays,
-    fees: FeeArrays,
-    terms: DealTerms,
-    tc: CollateralOut,
-    tm: ThreadMonths,
-    tp: PaymentsOut,
-    tw: Workspace,
-    measure: MeasureInputs,
-    tf: ThreadFlows,
-    out: GridOut,
-) -> None:
-    """Run every scenario of ``rows``: thread ``t`` takes an equal share, in slab ``t*stride``.
-
-    ``out`` must be zeros (months after a clean-up call stay zero).
-    """
-    n_scenarios = rows.prepayment.shape[0]
-    for thread in prange(n_threads):
-        # one compiled call per thread: a call that takes NamedTuples of arrays counts every
-        # array's reference up and down, atomically, on counters both threads share
-        _run_range(
-            thread * n_scenarios // n_threads,
-            (thread + 1) * n_scenarios // n_threads,
-            thread * stride,
-            tables,
-            rows,
-            shared,
-            program,
-            tranches,
-            fees,
-            terms,
-            tc,
-            tm,
-            tp,
-            tw,
-            measure,
-            tf,
-            out,
-        )
-
-
 @kernel
-def _run_range(
+def run_range(
     first: int,
     stop: int,
     slab: int,
@@ -519,7 +475,15 @@ def _run_range(
     tf: ThreadFlows,
     out: GridOut,
 ) -> None:
-    """Run scenarios ``first`` to ``stop - 1`` one after another in slab ``slab``."""
+    """Run scenarios ``first`` to ``stop - 1`` one after another in slab ``slab``.
+
+    ``out`` must be zeros (months after a clean-up call stay zero). Each thread of a block
+    makes one call (the kernel releases the GIL), with its own slab of the scratch arrays.
+
+    Notes
+    -----
+    Compiled with numba; runs as plain Python under ``NUMBA_DISABLE_JIT=1``.
+    """
     for scenario in range(first, stop):
         _run_one(
             scenario, slab, tables, rows, shared, program, tranches, fees, terms, tc, tm, tp,
