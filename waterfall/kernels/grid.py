@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from waterfall._jit import kernel, literal_unroll
+from waterfall._jit import inline_kernel, kernel, literal_unroll
 from waterfall._types import F64Array, I64Array
 from waterfall.kernels.collateral import (
     CollateralArrays,
@@ -310,7 +310,7 @@ def _first_month(flags: F64Array, n_months: int) -> int:
     return 0
 
 
-@kernel
+@inline_kernel
 def _run_one(
     scenario: int,
     slab: int,
