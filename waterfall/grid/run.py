@@ -16,7 +16,7 @@ import array
 import dataclasses
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -289,9 +289,39 @@ def grid_blocks(
     by_class = dict(by_class or {})
     prep = _prepare(deal, base, (scenario_for(base, p) for p in points), by_class, price)
     names = tuple(deal.tranches[i].name for i in prep.classes)
-    for start in range(first_block * block_size, len(points), block_size):
-        block = slice(start, min(start + block_size, len(points)))
-        out = _run_block(prep, deal, base, block)
+    blocks = [
+        slice(start, min(start + block_size, len(points)))
+        for start in range(first_block * block_size, len(points), block_size)
+    ]
+    # with more than one thread the next block runs while the caller writes this one's rows
+    # (the kernel releases the GIL); on one thread, one thing at a time
+    ahead = ThreadPoolExecutor(1) if thread_count() > 1 else None
+    try:
+        yield from _block_results(prep, deal, base, points, blocks, names, price, by_class, ahead)
+    finally:
+        if ahead is not None:
+            ahead.shutdown(wait=True, cancel_futures=True)
+
+
+def _block_results(
+    prep: _Prepared,
+    deal: Deal,
+    base: Scenario,
+    points: Sequence[GridPoint],
+    blocks: list[slice],
+    names: tuple[str, ...],
+    price: float,
+    by_class: dict[str, float],
+    ahead: ThreadPoolExecutor | None,
+) -> Iterator[GridResult]:
+    def start(block: slice) -> Future[GridOut] | None:
+        return ahead.submit(_run_block, prep, deal, base, block) if ahead else None
+
+    running = start(blocks[0]) if blocks else None
+    for position, block in enumerate(blocks):
+        out = running.result() if running else _run_block(prep, deal, base, block)
+        if position + 1 < len(blocks):
+            running = start(blocks[position + 1])
         scenarios = tuple(scenario_for(base, point) for point in points[block])
         yield GridResult(
             deal_name=deal.name,
@@ -326,10 +356,12 @@ def run_grid(
     notional) to the measured classes.
     """
     parts = []
+    done = 0
     for part in grid_blocks(deal, base, points, price, by_class=by_class, block_size=block_size):
         parts.append(part)
+        done += len(part.axes)
         if progress is not None:
-            progress(sum(len(p.axes) for p in parts), len(points))
+            progress(done, len(points))
     if parts:
         return concatenate(parts)
     classes = measured_classes(deal, by_class or {})

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from waterfall.deal.model import Deal
-from waterfall.grid.run import GridResult, grid_blocks
+from waterfall.grid.run import METRIC_COLUMNS, GridResult, grid_blocks
 from waterfall.grid.spec import GridPoint
 from waterfall.report.grid import COLUMNS, _cell
 from waterfall.scenario.model import Scenario
@@ -61,13 +61,55 @@ def grid_fingerprint(
 
 
 def csv_rows(part: GridResult, *, header: bool) -> str:
-    """The CSV text of one block (``report.grid.grid_csv``' lines for its rows)."""
+    """The CSV text of one block: ``report.grid.grid_csv``' lines for its rows, byte for byte.
+
+    Written cell by cell from the metric arrays rather than through ``GridResult.rows()``
+    dicts (the rows are most of a large grid's time on one core); the axes and class cells,
+    which may be text, go through the csv module once a scenario.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if header:
         writer.writerow(COLUMNS)
-    for row in part.rows():
-        writer.writerow(["" if row[c] is None else _cell(row[c]) for c in COLUMNS])
+    lines = [buffer.getvalue()] if header else []
+    names = [_csv_line([name]) for name in part.class_names]
+    columns = [
+        (_MONTH if metric.endswith("_month") else _DOLLARS if metric == "writedown" else _VALUE)
+        for metric in METRIC_COLUMNS
+    ]
+    values = [part.metrics[metric].tolist() for metric in METRIC_COLUMNS] if part.axes else []
+    axes_names = COLUMNS[: COLUMNS.index("class")]
+    pool_loss = METRIC_COLUMNS.index("cumulative_loss_pct")  # one value for every class
+    for s, axes in enumerate(part.axes):
+        prefix = _csv_line([_cell(axes[a]) for a in axes_names])
+        loss = _format(_VALUE, values[pool_loss][s][0]) if names else ""
+        for c, name in enumerate(names):
+            cells = [
+                loss if at == pool_loss else _format(columns[at], values[at][s][c])
+                for at in range(len(columns))
+            ]
+            lines.append(f"{prefix},{name},{','.join(cells)}\n")
+    return "".join(lines)
+
+
+_MONTH, _DOLLARS, _VALUE = 0, 1, 2
+
+
+def _format(kind: int, value: float) -> str:
+    if value != value:  # NaN: not defined, an empty cell
+        return ""
+    if kind == _MONTH:
+        return str(int(value))
+    if kind == _DOLLARS:
+        if value == 0.0:
+            return "0.0"  # most classes lose nothing; either zero prints so
+        return repr(round(round(value, 2) + 0.0, 10))  # to the cent, as GridResult.rows()
+    return repr(round(value, 10))
+
+
+def _csv_line(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(cells)
     return buffer.getvalue()
 
 
