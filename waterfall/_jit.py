@@ -34,7 +34,11 @@ def kernel_source_hash() -> str:
 def _cache_dir() -> Path:
     base = os.environ.get("WATERFALL_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
     root = Path(base) if base else Path.home() / ".cache"
-    return root / "waterfall-numba" / kernel_source_hash()
+    # numba's cache does not tell a bounds-checked kernel from an unchecked one: a run with
+    # NUMBA_BOUNDSCHECK=1 would load the unchecked kernels (and the reverse), so each has
+    # its own folder
+    checked = "-boundscheck" if numba.config.BOUNDSCHECK else ""  # type: ignore[attr-defined]
+    return root / "waterfall-numba" / (kernel_source_hash() + checked)
 
 
 # numba's cache locators read config.CACHE_DIR when a function is decorated, so setting it

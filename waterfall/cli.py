@@ -613,8 +613,9 @@ class _Progress:
 
     LOG_SECONDS = 5.0
 
-    def __init__(self, is_shown: bool) -> None:
+    def __init__(self, is_shown: bool, *, is_logged: bool = True) -> None:
         self.is_shown = is_shown
+        self.is_logged = is_logged  # off a terminal
         self.started = time.perf_counter()
         self.logged = self.started
 
@@ -635,7 +636,7 @@ class _Progress:
 
     def _log(self, done: int, total: int) -> None:
         now = time.perf_counter()
-        if now - self.logged < self.LOG_SECONDS:
+        if not self.is_logged or now - self.logged < self.LOG_SECONDS:
             return
         self.logged = now
         rate = done / max(now - self.started, 1e-9)
@@ -716,7 +717,7 @@ def _grid(args: argparse.Namespace) -> int:
     by_class = {name: value for name, value, _ in spec.class_prices}
     metric = args.metric or spec.metric
     n_blocks = -(-len(spec.points) // args.block_size)
-    progress = _Progress(sys.stderr.isatty() and n_blocks > 1)
+    progress = _Progress(sys.stderr.isatty() and n_blocks > 1, is_logged=n_blocks > 1)
     if is_streamed:
         target = output_target(Path(args.out))
         try:

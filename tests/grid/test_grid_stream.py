@@ -122,3 +122,5 @@ def test_progress_off_a_terminal_is_a_line_with_rate_and_time_left(
     assert line.startswith("waterfall grid: 2/4 scenarios, ")
     assert "a second" in line
     assert line.endswith(" s left\n")
+    _Progress(False, is_logged=False)(3, 4)  # a grid of one block says nothing
+    assert capsys.readouterr().err == ""
