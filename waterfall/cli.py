@@ -35,7 +35,12 @@ from waterfall.report.investor import (
 )
 from waterfall.report.plot import PlotUnavailable, plot_grid, plot_run
 from waterfall.report.plot import ensure_available as ensure_plot_available
-from waterfall.report.stream import ResumeError, partial_path, stream_grid_csv
+from waterfall.report.stream import (
+    ResumeError,
+    partial_path,
+    stream_grid_csv,
+    stream_grid_parquet,
+)
 from waterfall.report.summary import pool_summary, result_summary
 from waterfall.report.text import cashflows_csv, pool_csv, pool_table, run_csv, run_table
 from waterfall.scenario import BASE, Scenario, check_curve, load_scenario
@@ -701,8 +706,13 @@ def _grid(args: argparse.Namespace) -> int:
         problem = _folder_problem("--out", args.out)
         if problem:
             problems.append(problem)
-    is_streamed = out_format == "csv" and bool(args.out) and not args.scheduler and not args.plot
-    if args.resume and not is_streamed:
+    is_streamed = (
+        out_format in ("csv", "parquet")
+        and bool(args.out)
+        and not args.scheduler
+        and not args.plot
+    )
+    if args.resume and not (is_streamed and out_format == "csv"):
         problems.append("--resume: finishes a grid written to --out FILE.csv, without --plot")
     if problems:
         raise UsageError("\n".join(problems))
@@ -718,6 +728,31 @@ def _grid(args: argparse.Namespace) -> int:
     metric = args.metric or spec.metric
     n_blocks = -(-len(spec.points) // args.block_size)
     progress = _Progress(sys.stderr.isatty() and n_blocks > 1, is_logged=n_blocks > 1)
+    if is_streamed and out_format == "parquet":
+        try:
+            stream_grid_parquet(
+                deal,
+                base,
+                spec.points,
+                output_target(Path(args.out)),
+                spec.price,
+                by_class=by_class,
+                block_size=args.block_size,
+                progress=progress,
+            )
+        except ImportError:
+            raise UsageError(
+                "--format parquet needs pyarrow: pip install 'waterfall[parquet]'"
+            ) from None
+        except KeyboardInterrupt:
+            sys.stderr.write(
+                f"waterfall grid: the blocks done are in {partial_path(Path(args.out))} "
+                "(Parquet has no --resume: a CSV output does)\n"
+            )
+            raise
+        except OSError as error:
+            raise UsageError(f"cannot write '{args.out}': {error.strerror}") from None
+        return 0
     if is_streamed:
         target = output_target(Path(args.out))
         try:

@@ -124,3 +124,23 @@ def test_progress_off_a_terminal_is_a_line_with_rate_and_time_left(
     assert line.endswith(" s left\n")
     _Progress(False, is_logged=False)(3, 4)  # a grid of one block says nothing
     assert capsys.readouterr().err == ""
+
+
+def test_parquet_streams_by_block_and_an_interrupt_leaves_a_readable_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "grid.parquet"
+    assert main(_command(tmp_path, out)) == 0
+    deal = load_deal(DEAL_FILE)
+    spec = load_grid(_grid(tmp_path))
+    expected = run_grid(deal, load_scenario(deal.default_scenario), spec.points).rows()
+    assert pq.read_table(out).to_pylist() == expected
+    assert pq.ParquetFile(out).num_row_groups == len(spec.points) // int(BLOCK)
+    broken = tmp_path / "broken.parquet"
+    _interrupt_after(1, monkeypatch)
+    assert main(_command(tmp_path, broken)) == EXIT_INTERRUPTED
+    assert "blocks done" in capsys.readouterr().err
+    assert not broken.exists()
+    rows_a_block = len(expected) // (len(spec.points) // int(BLOCK))
+    assert pq.read_table(stream.partial_path(broken)).to_pylist() == expected[:rows_a_block]

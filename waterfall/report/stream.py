@@ -18,9 +18,10 @@ import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from waterfall.deal.model import Deal
-from waterfall.grid.run import METRIC_COLUMNS, GridResult, grid_blocks
+from waterfall.grid.run import METRIC_COLUMNS, GridResult, describe, grid_blocks
 from waterfall.grid.spec import GridPoint
 from waterfall.report.grid import COLUMNS, _cell
 from waterfall.scenario.model import Scenario
@@ -208,3 +209,75 @@ def stream_grid_csv(
 
 def _empty_like(deal: Deal, price: float) -> GridResult:
     return GridResult(deal.name, (), (), (), {}, price)
+
+
+def stream_grid_parquet(
+    deal: Deal,
+    base: Scenario,
+    points: Sequence[GridPoint],
+    path: Path,
+    price: float = 100.0,
+    *,
+    by_class: Mapping[str, float] | None = None,
+    block_size: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Run the grid and write its rows to ``path`` as Parquet, one row group a block.
+
+    The rows go to ``OUT.partial``, renamed to ``OUT`` at the end. Interrupted, the partial
+    file is closed after the last whole block, so it is a valid Parquet file of the blocks
+    done (Parquet cannot be appended to: there is no resume).
+
+    Raises
+    ------
+    ImportError
+        When pyarrow is not installed.
+    """
+    import pyarrow as pa  # optional extra: imported only when asked for
+    import pyarrow.parquet as pq
+
+    text_axes = {
+        axis
+        for axis, shown in describe(deal, base).items()
+        if isinstance(shown, str) and any(getattr(p, axis) is None for p in points)
+    }
+    schema = pa.schema(
+        [
+            (name, pa.string() if name in text_axes or name == "class" else _parquet_type(name))
+            for name in COLUMNS
+        ]
+    )
+    partial = partial_path(path)
+    total = len(points)
+    done = 0
+    with pq.ParquetWriter(partial, schema) as writer:
+        for part in grid_blocks(
+            deal, base, points, price, by_class=by_class, block_size=block_size
+        ):
+            rows = part.rows()
+            columns = {
+                name: [
+                    None
+                    if row[name] is None
+                    else str(row[name])
+                    if name in text_axes
+                    else row[name]
+                    for row in rows
+                ]
+                for name in COLUMNS
+            }
+            writer.write_table(pa.table(columns, schema=schema))
+            done += len(part.axes)
+            if progress is not None:
+                progress(done, total)
+    if path.exists():
+        os.chmod(partial, path.stat().st_mode & 0o777)
+    os.replace(partial, path)
+
+
+def _parquet_type(column: str) -> Any:
+    import pyarrow as pa  # optional extra
+
+    if column == "lag" or column.endswith("_month"):
+        return pa.int64()
+    return pa.float64()
