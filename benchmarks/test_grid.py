@@ -11,7 +11,7 @@ medians within one table (``group``) of one run, and quote the machine:
   ratio of their medians is the ratio per scenario.
 * ``grid-threads``: ``run_grid`` on a 400-point grid with numba set to 1 thread, then 2.
 * ``grid-kernel-threads``: the compiled scenario loop alone (``_run_block``: no curve
-  tables, no metrics) on the same grid, 1 thread then 2: the parallel part, where a false
+  tables) on the same grid, 1 thread then 2: the parallel part, where a false
   sharing of cache lines between the threads' scratch slabs would show as a slowdown.
 """
 

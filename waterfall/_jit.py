@@ -2,8 +2,9 @@
 
 numba's on-disk cache checks only the timestamp of the file that holds a cached function,
 so an edit to a helper in another module would leave a stale kernel. The cache therefore
-lives in a folder named by a hash of every kernel source file: any edit under
-``waterfall/kernels`` moves the cache to a new folder, and a warm start stays fast.
+lives in a folder named by a hash of every kernel source file and of this one: any edit
+under ``waterfall/kernels``, or to the options here, moves the cache to a new folder, and a
+warm start stays fast.
 """
 
 from __future__ import annotations
@@ -11,16 +12,20 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numba
+
+if TYPE_CHECKING:
+    from numba.core.decorators import _JITWrapper
 
 _KERNEL_DIR = Path(__file__).parent / "kernels"
 
 
 def kernel_source_hash() -> str:
-    """Return a short hash of every kernel source file (names and contents)."""
+    """Return a short hash of every kernel source file and of this one (its options)."""
     digest = hashlib.sha256()
-    for path in sorted(_KERNEL_DIR.glob("*.py")):
+    for path in [*sorted(_KERNEL_DIR.glob("*.py")), Path(__file__)]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -29,30 +34,48 @@ def kernel_source_hash() -> str:
 def _cache_dir() -> Path:
     base = os.environ.get("WATERFALL_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
     root = Path(base) if base else Path.home() / ".cache"
-    return root / "waterfall-numba" / kernel_source_hash()
+    # numba's cache does not tell a bounds-checked kernel from an unchecked one: a run with
+    # NUMBA_BOUNDSCHECK=1 would load the unchecked kernels (and the reverse), so each has
+    # its own folder
+    checked = "-boundscheck" if numba.config.BOUNDSCHECK else ""  # type: ignore[attr-defined]
+    return root / "waterfall-numba" / (kernel_source_hash() + checked)
 
 
 # numba's cache locators read config.CACHE_DIR when a function is decorated, so setting it
 # here, before any kernel module is imported, is enough.
 numba.config.CACHE_DIR = str(_cache_dir())  # type: ignore[attr-defined]  # set at import
 
-kernel = numba.njit(cache=True, error_model="python", fastmath=False, nogil=True)
-"""Decorator for every compiled kernel: cached, exact IEEE arithmetic, Python errors."""
+_NO_RUNTIME: dict[str, Any] = {"_nrt": False}
+"""numba's switch for its runtime (reference counting); internal, so not in its stubs."""
 
-parallel_kernel = numba.njit(
-    cache=True, error_model="python", fastmath=False, nogil=True, parallel=True
+kernel: _JITWrapper = numba.njit(
+    cache=True, error_model="python", fastmath=False, nogil=True, **_NO_RUNTIME
 )
-"""Decorator for the one scenario-axis kernel that uses ``prange``."""
+"""Decorator for every compiled kernel: cached, exact IEEE arithmetic, Python errors.
 
-prange = numba.prange
-"""A ``range`` that ``parallel_kernel`` splits over threads (a plain range without the JIT)."""
+Compiled without numba's reference counting (``_nrt=False``). A kernel only reads and
+writes arrays its caller allocated, so the counts are never needed, and they were what a
+month cost: every array that crossed a compiled call, or was read from a NamedTuple, or
+sliced as a view, was counted up and down with an atomic instruction (2002-HE1's waterfall
+had 279 increments and 581 decrements in its machine code; perf put two instructions of
+numba's atomic add at most of the time). Without the runtime an allocation inside a kernel
+does not compile ("NRT required but not enabled"), which keeps the hot loops allocation-free.
+"""
+
+inline_kernel: _JITWrapper = numba.njit(
+    inline="always", error_model="python", fastmath=False, nogil=True, **_NO_RUNTIME
+)
+"""``kernel`` for a month-loop step: its body is inlined into the caller at numba IR level,
+so no NamedTuple of arrays is copied into a call each month. Used for the steps one month
+runs once or that are hot and small; inlining costs compile time, so the rest stay calls."""
 
 literal_unroll = numba.literal_unroll
 """Loop over a tuple of arrays of different shapes inside a kernel."""
 
 
 def thread_count() -> int:
-    """Threads a ``parallel_kernel`` runs on (NUMBA_NUM_THREADS, else the machine's cores)."""
+    """Threads a grid block runs on: numba's thread count (NUMBA_NUM_THREADS, else the
+    machine's cores; ``numba.set_num_threads`` lowers it)."""
     return int(numba.get_num_threads())
 
 

@@ -35,6 +35,7 @@ from waterfall.grid.run import (
     GridResult,
     describe,
     grid_kernel_needs_compiling,
+    other_horizon,
     run_grid,
     scenario_for,
 )
@@ -56,6 +57,12 @@ from waterfall.report.investor import (
 )
 from waterfall.report.plot import PlotUnavailable, plot_grid, plot_run
 from waterfall.report.plot import ensure_available as ensure_plot_available
+from waterfall.report.stream import (
+    ResumeError,
+    partial_path,
+    stream_grid_csv,
+    stream_grid_parquet,
+)
 from waterfall.report.summary import assumptions as scenario_assumptions
 from waterfall.report.summary import brief, curve_text, pool_summary, result_summary
 from waterfall.report.text import pool_csv, pool_table, run_csv, run_table
@@ -299,6 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler", help="Dask scheduler address; without it the grid runs here"
     )
     grid_parser.add_argument("--block-size", type=int, default=BLOCK_SIZE, help=argparse.SUPPRESS)
+    grid_parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish an interrupted --out FILE.csv from its checkpoint (FILE.csv.checkpoint)",
+    )
     calibrate_parser = commands.add_parser(
         "calibrate",
         help="set a deal's starting state and observed assumptions from a trustee's statement",
@@ -885,14 +897,20 @@ OUT_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".txt": "t
 
 
 class _Progress:
-    """A one-line progress bar on a terminal's stderr; silent when stderr is not one."""
+    """A one-line progress bar on a terminal's stderr; off a terminal (a log, a pipe), a line
+    every ``LOG_SECONDS``: scenarios done, total, rate and time left."""
 
-    def __init__(self, is_shown: bool) -> None:
+    LOG_SECONDS = 5.0
+
+    def __init__(self, is_shown: bool, *, is_logged: bool = True) -> None:
         self.is_shown = is_shown
+        self.is_logged = is_logged  # off a terminal
         self.started = time.perf_counter()
+        self.logged = self.started
 
     def __call__(self, done: int, total: int) -> None:
         if not self.is_shown:
+            self._log(done, total)
             return
         width = 30
         filled = width * done // max(total, 1)
@@ -903,6 +921,19 @@ class _Progress:
         )
         if done >= total:
             sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    def _log(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if not self.is_logged or now - self.logged < self.LOG_SECONDS:
+            return
+        self.logged = now
+        rate = done / max(now - self.started, 1e-9)
+        left = (total - done) / rate if rate > 0 else 0.0
+        sys.stderr.write(
+            f"waterfall grid: {done:,}/{total:,} scenarios, {rate:,.0f} a second, "
+            f"{left:,.0f} s left\n"
+        )
         sys.stderr.flush()
 
 
@@ -959,6 +990,14 @@ def _grid(args: argparse.Namespace) -> int:
         problem = _folder_problem("--out", args.out)
         if problem:
             problems.append(problem)
+    is_streamed = (
+        out_format in ("csv", "parquet")
+        and bool(args.out)
+        and not args.scheduler
+        and not args.plot
+    )
+    if args.resume and not (is_streamed and out_format == "csv"):
+        problems.append("--resume: finishes a grid written to --out FILE.csv, without --plot")
     if problems:
         raise UsageError("\n".join(problems))
     priceable = {t.name for t in deal.tranches if t.kind != "residual" and t.balance > 0.0}
@@ -980,7 +1019,57 @@ def _grid(args: argparse.Namespace) -> int:
     by_class = {name: value for name, value, _ in spec.class_prices}
     metric = args.metric or spec.metric
     n_blocks = -(-len(spec.points) // args.block_size)
-    progress = _Progress(sys.stderr.isatty() and n_blocks > 1)
+    progress = _Progress(sys.stderr.isatty() and n_blocks > 1, is_logged=n_blocks > 1)
+    if is_streamed and out_format == "parquet":
+        try:
+            stream_grid_parquet(
+                deal,
+                base,
+                spec.points,
+                output_target(Path(args.out)),
+                spec.price,
+                by_class=by_class,
+                block_size=args.block_size,
+                progress=progress,
+            )
+        except ImportError:
+            raise UsageError(
+                "--format parquet needs pyarrow: pip install 'rmbs-waterfall[parquet]'"
+            ) from None
+        except KeyboardInterrupt:
+            sys.stderr.write(
+                f"waterfall grid: the blocks done are in {partial_path(Path(args.out))} "
+                "(Parquet has no --resume: a CSV output does)\n"
+            )
+            raise
+        except OSError as error:
+            raise UsageError(f"cannot write '{args.out}': {error.strerror}") from None
+        return 0
+    if is_streamed:
+        target = output_target(Path(args.out))
+        try:
+            stream_grid_csv(
+                deal,
+                base,
+                spec.points,
+                target,
+                spec.price,
+                by_class=by_class,
+                block_size=args.block_size,
+                resume=args.resume,
+                progress=progress,
+            )
+        except ResumeError as error:
+            raise UsageError(str(error)) from None
+        except KeyboardInterrupt:
+            sys.stderr.write(
+                f"waterfall grid: the blocks done are in {partial_path(target)}; run the same "
+                "command with --resume to finish\n"
+            )
+            raise
+        except OSError as error:
+            raise UsageError(f"cannot write '{args.out}': {error.strerror}") from None
+        return 0
 
     def measured(base: Scenario, progress: Callable[[int, int], None] | None) -> GridResult:
         if args.scheduler:
@@ -1008,15 +1097,10 @@ def _grid(args: argparse.Namespace) -> int:
         )
 
     result = measured(base, progress)
-    if deal.clean_up_call.share_of_cutoff > 0.0:
+    other = other_horizon(deal, base)
+    if other is not None:
         # the same points with the call the other way: to call beside to maturity
-        called = (
-            deal.clean_up_call.is_exercised
-            if base.is_call_exercised is None
-            else base.is_call_exercised
-        )
-        other = measured(dataclasses.replace(base, is_call_exercised=not called), None)
-        result = result.with_other_horizon(other, "to_maturity" if called else "to_call")
+        result = result.with_other_horizon(measured(other[0], None), other[1])
     if out_format == "parquet":
         try:
             write_parquet_atomically(result, Path(args.out))

@@ -31,6 +31,7 @@ import numpy as np
 from waterfall._types import F64Array, I64Array
 from waterfall.analytics.batch import (
     discount_margins,
+    flow_days,
     modified_durations,
     principal_windows,
     wals,
@@ -41,6 +42,7 @@ from waterfall.analytics.yield_ import price_from_discount_margin, price_from_yi
 from waterfall.compile import CompiledDeal, compile_deal
 from waterfall.deal.model import Deal
 from waterfall.engine import Result, run, start_balance
+from waterfall.kernels.grid import FLOW_MEASURES, POOL_GONE, MeasureInputs
 from waterfall.scenario.model import Scenario
 
 METRIC_COLUMNS = (
@@ -57,9 +59,6 @@ METRIC_COLUMNS = (
 
 MAX_PRICE = 1000.0
 """Prices are per 100 of face; above this a price says the class has no face worth pricing."""
-
-POOL_GONE = 0.005
-"""A pool below half a cent is gone: what a class is still owed then is lost."""
 
 
 def principal_losses(
@@ -138,6 +137,48 @@ def class_metrics(
         if deal.tranches[tranche].margin is not None:
             margin = discount_margins(flows, fractions, index_rate, dirty)
             metrics["discount_margin"][:, column] = margin * 10_000.0
+        metrics["writedown"][:, column] = principal_loss[:, tranche]
+        metrics["cumulative_loss_pct"][:, column] = collateral_loss / pool * 100.0
+    return metrics
+
+
+def measure_inputs(
+    deal: Deal, compiled: CompiledDeal, classes: Sequence[int], prices: Sequence[float]
+) -> MeasureInputs:
+    """What the grid kernel measures each class with (``class_metrics``' inputs)."""
+    return MeasureInputs(
+        tranche=np.array(classes, dtype=np.int64),
+        is_bond=np.array([deal.tranches[t].kind == "bond" for t in classes], dtype=np.int64),
+        has_margin=np.array(
+            [deal.tranches[t].margin is not None for t in classes], dtype=np.int64
+        ),
+        price=np.array(
+            [
+                price / 100.0 * compiled.tranches.balance[tranche]
+                for tranche, price in zip(classes, prices, strict=True)
+            ],
+            dtype=np.float64,
+        ),
+        days=flow_days(flow_times(deal, compiled)),
+        act_360_fraction=np.ascontiguousarray(compiled.calendar.act_360_fraction),
+    )
+
+
+def measured_metrics(
+    compiled: CompiledDeal,
+    classes: Sequence[int],
+    measures: F64Array,
+    principal_loss: F64Array,
+    collateral_loss: F64Array,
+) -> dict[str, F64Array]:
+    """The metric columns from the grid kernel's ``measures`` (n_paths, n_classes,
+    N_FLOW_MEASURES) and the paths' losses (as ``class_metrics``)."""
+    n_paths = measures.shape[0]
+    pool = float(start_balance(compiled.collateral).sum())
+    metrics = {name: np.full((n_paths, len(classes)), np.nan) for name in METRIC_COLUMNS}
+    for position, name in enumerate(FLOW_MEASURES):
+        metrics[name][:, :] = measures[:, :, position]
+    for column, tranche in enumerate(classes):
         metrics["writedown"][:, column] = principal_loss[:, tranche]
         metrics["cumulative_loss_pct"][:, column] = collateral_loss / pool * 100.0
     return metrics

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from waterfall.cli import main
@@ -61,3 +62,44 @@ def test_a_malformed_scheduler_address_is_one_line(
         f"waterfall grid: --scheduler {address}: expected a scheduler address like "
         "tcp://host:8786\n"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_worker_process_killed_mid_grid_loses_and_duplicates_nothing() -> None:
+    import os
+    import signal
+
+    from waterfall import load_deal
+    from waterfall.grid import GridPoint
+    from waterfall.grid.cluster import run_grid_on_cluster
+    from waterfall.grid.run import run_grid
+    from waterfall.scenario import load_scenario
+
+    deal = load_deal(DEAL)
+    base = load_scenario(deal.default_scenario)
+    points = [GridPoint(cpr, cdr, 50.0) for cpr in (10.0, 30.0, 50.0) for cdr in (0.0, 4.0, 8.0)]
+    local = run_grid(deal, base, points, block_size=1)
+    killed: list[int] = []
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+
+        def kill_a_worker(done: int, total: int) -> None:
+            if not killed and done < total:  # blocks still to come: the kill is mid-grid
+                nanny = next(iter(cluster.workers.values()))
+                pid = nanny.process.process.pid
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+
+        remote = run_grid_on_cluster(
+            deal, base, points, 100.0, cluster.scheduler_address, block_size=1,
+            progress=kill_a_worker, timeout_seconds=120.0,
+        )  # fmt: skip
+    assert killed
+    assert remote.axes == local.axes
+    for name, values in local.metrics.items():
+        assert np.array_equal(remote.metrics[name], values, equal_nan=True), name

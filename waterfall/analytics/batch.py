@@ -6,117 +6,72 @@ money-market discounting for the discount margin. Where a row has no solution in
 bracket (no cash flow, or a price its flows cannot reach) the result is NaN; callers show
 it as "not defined", never as a number.
 
-Each root is found by Newton's method kept inside a shrinking sign bracket (bisection when
-a Newton step leaves it), to ``SOLVER_XTOL``. A row stops moving once it has converged, so
-a row's result does not depend on the other rows of the batch: running one path alone
-gives bit-for-bit the same number as running it in a grid.
+Each row is measured alone by the compiled functions of ``waterfall.kernels.metrics``, the
+same ones the grid's scenario loop calls, so a path gives bit-for-bit the same number
+whether it was run alone, in a batch or in a grid.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from waterfall._types import F64Array, I64Array
-from waterfall.analytics.life import PRINCIPAL_THRESHOLD
-from waterfall.analytics.yield_ import (
-    DISCOUNT_MARGIN_BRACKET,
-    MIN_PERIOD_GROWTH,
-    SOLVER_MAXITER,
-    SOLVER_XTOL,
-    YIELD_BRACKET,
+from waterfall.kernels.metrics import (
+    DAYS_PER_YEAR,
+    duration_of,
+    margin_of,
+    wal_of,
+    window_of,
+    yield_of,
 )
 
 __all__ = ["discount_margins", "modified_durations", "principal_windows", "wals", "yields"]
 
 
+def _rows(values: F64Array) -> F64Array:
+    rows: F64Array = np.ascontiguousarray(values, dtype=np.float64)
+    return rows
+
+
+def flow_days(times_years: F64Array) -> I64Array:
+    """Whole 30/360 days from settlement of each time in years (``t = days / 360``)."""
+    days: I64Array = np.rint(np.asarray(times_years) * DAYS_PER_YEAR).astype(np.int64)
+    return days
+
+
 def wals(principal: F64Array) -> F64Array:
     """WAL in years of each row of monthly principal (month k paid k/12 years out); NaN
     where a row pays no principal."""
-    months = np.arange(1, principal.shape[1] + 1, dtype=np.float64)
-    total = principal.sum(axis=1)
-    weighted = (principal * months).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0.0, weighted / total / 12.0, np.nan)
+    rows = _rows(principal)
+    return np.array([wal_of(row) for row in rows], dtype=np.float64).reshape(rows.shape[0])
 
 
 def principal_windows(principal: F64Array) -> tuple[F64Array, F64Array]:
     """First and last month (1-based) each row pays more than half a cent; 0 when never
     (``life.principal_window`` per row)."""
-    paid = principal > PRINCIPAL_THRESHOLD
-    any_paid = paid.any(axis=1)
-    first = np.where(any_paid, paid.argmax(axis=1) + 1, 0)
-    last = np.where(any_paid, principal.shape[1] - paid[:, ::-1].argmax(axis=1), 0)
-    return first.astype(np.float64), last.astype(np.float64)
-
-
-ValueAndSlope = Callable[[F64Array, I64Array], tuple[F64Array, F64Array]]
-"""f(x) - target and f'(x) for the rows ``rows`` (indices) at their ``x``."""
-
-
-def _solve(value_and_slope: ValueAndSlope, low: F64Array, high: F64Array) -> F64Array:
-    """Roots of decreasing functions, one per row, bracketed by [low, high]; NaN if none.
-
-    Each iteration evaluates only the rows still searching, so the cost follows the rows
-    that need it and a row's arithmetic never depends on the others.
-    """
-    every = np.arange(low.shape[0])
-    f_low, _ = value_and_slope(low, every)
-    f_high, _ = value_and_slope(high, every)
-    solvable = np.isfinite(f_low) & np.isfinite(f_high) & (f_low >= 0.0) & (f_high <= 0.0)
-    low, high = low.copy(), high.copy()
-    x = np.where(solvable, np.clip(0.05, low, high), np.nan)
-    rows = np.flatnonzero(solvable)
-    for _ in range(SOLVER_MAXITER):
-        if rows.size == 0:
-            break
-        at = x[rows]
-        f, slope = value_and_slope(at, rows)
-        searching = f != 0.0  # an exact root stays where it is
-        lo = np.where(f > 0.0, at, low[rows])
-        hi = np.where(f < 0.0, at, high[rows])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            step = np.where(slope < 0.0, at - f / slope, np.nan)
-        proposal = np.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
-        proposal = np.where(searching, proposal, at)
-        low[rows], high[rows], x[rows] = lo, hi, proposal
-        searching &= (np.abs(proposal - at) > SOLVER_XTOL) & (hi - lo > SOLVER_XTOL)
-        rows = rows[searching]
-    return x
+    rows = _rows(principal)
+    windows = np.array([window_of(row) for row in rows], dtype=np.float64).reshape(-1, 2)
+    return windows[:, 0].copy(), windows[:, 1].copy()
 
 
 def yields(cash_flows: F64Array, times_years: F64Array, prices: F64Array) -> F64Array:
     """Bond-equivalent yield of each row of ``cash_flows`` (n_rows, n_flows) at ``prices``.
 
-    ``times_years`` (n_flows,) are years from settlement to each receipt; ``prices`` are
-    dirty, currency units. Searches ``YIELD_BRACKET``.
+    ``times_years`` (n_flows,) are 30/360 years (whole days / 360) from settlement to each
+    receipt; ``prices`` are dirty, currency units. Searches ``YIELD_BRACKET``.
     """
-    exponent = -2.0 * times_years
-
-    def value_and_slope(y: F64Array, rows: I64Array) -> tuple[F64Array, F64Array]:
-        flows = cash_flows[rows]
-        base = (1.0 + y / 2.0)[:, np.newaxis]
-        discount = base**exponent
-        value = (flows * discount).sum(axis=1) - prices[rows]
-        slope = -(flows * times_years * discount / base).sum(axis=1)
-        return value, slope
-
-    n = cash_flows.shape[0]
-    return _solve(value_and_slope, np.full(n, YIELD_BRACKET[0]), np.full(n, YIELD_BRACKET[1]))
+    rows, days = _rows(cash_flows), flow_days(times_years)
+    found = [yield_of(row, days, float(price)) for row, price in zip(rows, prices, strict=True)]
+    return np.array(found, dtype=np.float64).reshape(rows.shape[0])
 
 
 def modified_durations(
     cash_flows: F64Array, times_years: F64Array, yields_bey: F64Array
 ) -> F64Array:
     """Modified duration of each row at its bond-equivalent yield; NaN where the yield is."""
-    base = (1.0 + np.nan_to_num(yields_bey) / 2.0)[:, np.newaxis]
-    present = cash_flows * base ** (-2.0 * times_years)
-    price = present.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        macaulay = (present * times_years).sum(axis=1) / price
-        result = macaulay / base[:, 0]
-    return np.where(np.isfinite(yields_bey) & (price > 0.0), result, np.nan)
+    rows, days = _rows(cash_flows), flow_days(times_years)
+    found = [duration_of(row, days, float(y)) for row, y in zip(rows, yields_bey, strict=True)]
+    return np.array(found, dtype=np.float64).reshape(rows.shape[0])
 
 
 def discount_margins(
@@ -128,20 +83,10 @@ def discount_margins(
     ``DISCOUNT_MARGIN_BRACKET`` with its low end raised so every period factor stays at
     least ``MIN_PERIOD_GROWTH`` (as ``yield_.discount_margin``).
     """
-    accruing = period_fractions > 0.0
-    low = np.full(cash_flows.shape[0], DISCOUNT_MARGIN_BRACKET[0])
-    if accruing.any():
-        floor = (MIN_PERIOD_GROWTH - 1.0) / period_fractions[accruing] - index_rates[:, accruing]
-        low = np.maximum(low, floor.max(axis=1))
-    high = np.full(cash_flows.shape[0], DISCOUNT_MARGIN_BRACKET[1])
-
-    def value_and_slope(margin: F64Array, rows: I64Array) -> tuple[F64Array, F64Array]:
-        flows = cash_flows[rows]
-        growth = 1.0 + (index_rates[rows] + margin[:, np.newaxis]) * period_fractions
-        discount = 1.0 / np.cumprod(growth, axis=1)
-        value = (flows * discount).sum(axis=1) - prices[rows]
-        sensitivity = np.cumsum(period_fractions / growth, axis=1)
-        slope = -(flows * discount * sensitivity).sum(axis=1)
-        return value, slope
-
-    return _solve(value_and_slope, low, high)
+    rows, paths = _rows(cash_flows), _rows(index_rates)
+    fractions = _rows(period_fractions)
+    found = [
+        margin_of(row, fractions, path, float(price))
+        for row, path, price in zip(rows, paths, prices, strict=True)
+    ]
+    return np.array(found, dtype=np.float64).reshape(rows.shape[0])

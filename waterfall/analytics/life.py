@@ -13,11 +13,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from waterfall._types import F64Array
+from waterfall.kernels.metrics import PRINCIPAL_THRESHOLD  # one definition, kernels too
 
 __all__ = ["PRINCIPAL_THRESHOLD", "principal_window", "wal_years"]
-
-PRINCIPAL_THRESHOLD = 0.005
-"""Smallest principal payment that counts in the principal window: half a cent."""
 
 
 def _principal_vector(principal: ArrayLike) -> F64Array:

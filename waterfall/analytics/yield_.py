@@ -24,6 +24,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from waterfall._types import F64Array
+from waterfall.kernels.metrics import (  # one definition for scalar, batch and grid
+    DISCOUNT_MARGIN_BRACKET,
+    MIN_PERIOD_GROWTH,
+    SOLVER_MAXITER,
+    SOLVER_XTOL,
+    YIELD_BRACKET,
+)
 
 __all__ = [
     "DISCOUNT_MARGIN_BRACKET",
@@ -42,21 +49,6 @@ __all__ = [
     "price_from_yield",
     "yield_from_price",
 ]
-
-YIELD_BRACKET = (-1.0, 10.0)
-"""Bond-equivalent yields searched by ``yield_from_price``: -100% to +1000%."""
-
-DISCOUNT_MARGIN_BRACKET = (-1.0, 10.0)
-"""Discount margins searched by ``discount_margin``: -10,000 bp to +100,000 bp."""
-
-MIN_PERIOD_GROWTH = 0.01
-"""Smallest period factor ``1 + (I + DM) tau`` the discount-margin search goes down to."""
-
-SOLVER_XTOL = 1e-12
-"""Absolute tolerance of the root searches on the yield or margin (1e-8 bp)."""
-
-SOLVER_MAXITER = 200
-"""Iteration limit of the root searches (Brent's method converges long before)."""
 
 
 def _vector(values: ArrayLike, name: str) -> F64Array:

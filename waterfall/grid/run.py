@@ -2,8 +2,8 @@
 
 A grid point leaves out what the base scenario (the deal's default scenario, or the command
 line's) should give. Distinct curves are computed once, by the same functions as a single
-run (``compile.monthly_rates``, ``compile.index_rates``), then ``kernels.grid.run_scenarios``
-runs a block of scenarios over the machine's threads. Blocks of ``BLOCK_SIZE`` keep memory
+run (``compile.monthly_rates``, ``compile.index_rates``), then ``kernels.grid.run_range``
+runs a block of scenarios, one call per thread of the machine. Blocks of ``BLOCK_SIZE`` keep memory
 bounded for a grid of a hundred thousand points; the shipped grid is one block, one call.
 
 The metrics per scenario and class are ``waterfall.measures``' (the same function as a
@@ -12,9 +12,11 @@ single run's).
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -28,26 +30,29 @@ from waterfall.engine import allocate_payments, allocate_workspace, start_balanc
 from waterfall.grid.spec import AXES, GridPoint, Multiplier
 from waterfall.kernels.collateral import CollateralOut
 from waterfall.kernels.grid import (
+    N_FLOW_MEASURES,
     DealInputs,
     GridOut,
     ScenarioRows,
     ScenarioTables,
+    ThreadFlows,
     ThreadMonths,
-    run_scenarios,
+    run_range,
 )
 from waterfall.kernels.payments import PaymentsOut, Workspace
 from waterfall.measures import (
     METRIC_COLUMNS,
-    class_metrics,
     class_prices,
-    horizon_balances,
+    measure_inputs,
     measured_classes,
+    measured_metrics,
     principal_losses,
 )
 from waterfall.scenario.model import Curve, Scenario
 
 BLOCK_SIZE = 1024
-"""Scenarios per compiled call: about 60 MB of monthly class cash flows for 2002-HE1."""
+"""Scenarios per compiled call (the kernel keeps per-scenario summaries only: about 0.5 MB
+a block for 2002-HE1)."""
 
 CACHE_LINE_DOUBLES = 8
 """64 bytes: two threads' scratch slabs are kept at least this far apart."""
@@ -92,7 +97,7 @@ def _shown(curve: Curve | None, measure: str, fallback: float) -> float | str:
 
 def grid_kernel_needs_compiling() -> bool:
     """True when the next local grid compiles its parallel kernel (a cold cache)."""
-    return needs_compiling(run_scenarios)
+    return needs_compiling(run_range)
 
 
 def describe(deal: Deal, scenario: Scenario) -> dict[str, float | int | str]:
@@ -168,19 +173,39 @@ OTHER_HORIZON_METRICS = ("yield", "discount_margin", "wal_years")
 """The measures a grid repeats with the clean-up call the other way."""
 
 
+def other_horizon(deal: Deal, base: Scenario) -> tuple[Scenario, str] | None:
+    """The base scenario with the clean-up call the other way, and the label of that horizon
+    ("to_call" or "to_maturity"); None for a deal without a call."""
+    if deal.clean_up_call.share_of_cutoff <= 0.0:
+        return None
+    called = (
+        deal.clean_up_call.is_exercised
+        if base.is_call_exercised is None
+        else base.is_call_exercised
+    )
+    other = dataclasses.replace(base, is_call_exercised=not called)
+    return other, "to_maturity" if called else "to_call"
+
+
 class _Prepared(NamedTuple):
     compiled: CompiledDeal
     tables: ScenarioTables
     rows: ScenarioRows
     classes: tuple[int, ...]
+    prices: tuple[float, ...]
 
 
 def _prepare(
     deal: Deal,
     base: Scenario,
-    scenarios: Sequence[Scenario],
+    scenarios: Iterable[Scenario],
     by_class: Mapping[str, float] | None = None,
+    price: float = 100.0,
 ) -> _Prepared:
+    """Curve tables (each distinct curve once) and every scenario's row numbers into them.
+
+    ``scenarios`` is read once, so a generator keeps a million scenarios out of memory.
+    """
     compiled = compile_deal(deal, base)
     n_months, groups = compiled.n_months, deal.groups
     keys: dict[str, dict[Any, int]] = {name: {} for name in ScenarioRows._fields}
@@ -188,16 +213,17 @@ def _prepare(
     def row(table: str, key: Any) -> int:
         return keys[table].setdefault(key, len(keys[table]))
 
-    indices = [
-        (
-            row("prepayment", s.prepayment),
-            row("default", (s.default, s.recovery_lag_months)),
-            row("severity", s.severity),
-            row("lag", s.recovery_lag_months),
-            row("index_row", s.libor),
+    indices = array.array("q")
+    for s in scenarios:
+        indices.extend(
+            (
+                row("prepayment", s.prepayment),
+                row("default", (s.default, s.recovery_lag_months)),
+                row("severity", s.severity),
+                row("lag", s.recovery_lag_months),
+                row("index_row", s.libor),
+            )
         )
-        for s in scenarios
-    ]
 
     def rates(**changes: Any):  # type: ignore[no-untyped-def]
         return monthly_rates(dataclasses.replace(base, **changes), groups, n_months)
@@ -219,10 +245,11 @@ def _prepare(
             ]
         ),
     )
-    columns = np.array(indices, dtype=np.int64).reshape(-1, 5).T
+    columns = np.frombuffer(indices, dtype=np.int64).reshape(-1, 5).T
     rows = ScenarioRows(*(np.ascontiguousarray(c) for c in columns))
     classes = measured_classes(deal, by_class or {})
-    return _Prepared(compiled, tables, rows, classes)
+    prices = class_prices(deal, classes, price, by_class or {})
+    return _Prepared(compiled, tables, rows, classes, prices)
 
 
 def _slabs(template: tuple[Any, ...], kind: type, n_slabs: int) -> Any:
@@ -252,8 +279,7 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
     rows = ScenarioRows(*(column[block] for column in prep.rows))
     n = block.stop - block.start
     out = GridOut(
-        principal=np.zeros((n, n_months, n_tranches)),
-        cash=np.zeros((n, n_months, n_tranches)),
+        measures=np.zeros((n, len(prep.classes), N_FLOW_MEASURES)),
         writedown=np.zeros((n, n_tranches)),
         ending_balance=np.zeros((n, n_tranches)),
         pool_end=np.zeros(n),
@@ -278,9 +304,7 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
         days_lost_on_prepayment=compiled.shortfall.days_lost_on_prepayment,
         relief_act_share=compiled.shortfall.relief_act_share,
     )
-    run_scenarios(
-        n_threads,
-        stride,
+    arguments: tuple[Any, ...] = (
         prep.tables,
         rows,
         shared,
@@ -292,9 +316,89 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
         _slabs(month_template, ThreadMonths, n_slabs),
         _slabs(payments, PaymentsOut, n_slabs),
         _slabs(work, Workspace, n_slabs),
+        measure_inputs(deal, compiled, prep.classes, prep.prices),
+        _slabs((np.zeros(n_months), np.zeros(n_months)), ThreadFlows, n_slabs),
         out,
     )
+    shares = [(t * n // n_threads, (t + 1) * n // n_threads, t * stride) for t in range(n_threads)]
+    if n_threads == 1:
+        run_range(*shares[0], *arguments)
+    else:
+        with ThreadPoolExecutor(n_threads) as pool:
+            for done in [pool.submit(run_range, *share, *arguments) for share in shares]:
+                done.result()
     return out
+
+
+def grid_blocks(
+    deal: Deal,
+    base: Scenario,
+    points: Sequence[GridPoint],
+    price: float = 100.0,
+    *,
+    by_class: Mapping[str, float] | None = None,
+    block_size: int = BLOCK_SIZE,
+    first_block: int = 0,
+) -> Iterator[GridResult]:
+    """Run the points block by block, from block ``first_block``; yield each block's result.
+
+    Memory follows the block, not the grid: the curve tables hold each distinct curve once,
+    the kernel keeps per-scenario summaries, and a block's scenarios are built when it runs.
+    ``by_class`` prices single classes, and adds the IO strips it names (per 100 of their
+    notional) to the measured classes.
+    """
+    by_class = dict(by_class or {})
+    prep = _prepare(deal, base, (scenario_for(base, p) for p in points), by_class, price)
+    names = tuple(deal.tranches[i].name for i in prep.classes)
+    blocks = [
+        slice(start, min(start + block_size, len(points)))
+        for start in range(first_block * block_size, len(points), block_size)
+    ]
+    # with more than one thread the next block runs while the caller writes this one's rows
+    # (the kernel releases the GIL); on one thread, one thing at a time
+    ahead = ThreadPoolExecutor(1) if thread_count() > 1 else None
+    try:
+        yield from _block_results(prep, deal, base, points, blocks, names, price, by_class, ahead)
+    finally:
+        if ahead is not None:
+            ahead.shutdown(wait=True, cancel_futures=True)
+
+
+def _block_results(
+    prep: _Prepared,
+    deal: Deal,
+    base: Scenario,
+    points: Sequence[GridPoint],
+    blocks: list[slice],
+    names: tuple[str, ...],
+    price: float,
+    by_class: dict[str, float],
+    ahead: ThreadPoolExecutor | None,
+) -> Iterator[GridResult]:
+    def start(block: slice) -> Future[GridOut] | None:
+        return ahead.submit(_run_block, prep, deal, base, block) if ahead else None
+
+    running = start(blocks[0]) if blocks else None
+    for position, block in enumerate(blocks):
+        out = running.result() if running else _run_block(prep, deal, base, block)
+        if position + 1 < len(blocks):
+            running = start(blocks[position + 1])
+        scenarios = tuple(scenario_for(base, point) for point in points[block])
+        yield GridResult(
+            deal_name=deal.name,
+            scenarios=scenarios,
+            axes=tuple(describe(deal, s) for s in scenarios),
+            class_names=names,
+            metrics=measured_metrics(
+                prep.compiled,
+                prep.classes,
+                out.measures,
+                principal_losses(out.writedown, out.ending_balance, out.pool_end),
+                out.collateral_loss,
+            ),
+            price=price,
+            prices_by_class=by_class,
+        )
 
 
 def run_grid(
@@ -312,48 +416,24 @@ def run_grid(
     ``by_class`` prices single classes, and adds the IO strips it names (per 100 of their
     notional) to the measured classes.
     """
-    by_class = by_class or {}
-    scenarios = tuple(scenario_for(base, point) for point in points)
-    prep = _prepare(deal, base, scenarios, by_class)
-    prices = class_prices(deal, prep.classes, price, by_class)
-    parts: list[dict[str, F64Array]] = []
-    total = len(scenarios)
-    for start in range(0, total, block_size):
-        block = slice(start, min(start + block_size, total))
-        out = _run_block(prep, deal, base, block)
-        index_rate = prep.tables.index_rate[prep.rows.index_row[block]]
-        parts.append(
-            class_metrics(
-                deal,
-                prep.compiled,
-                prep.classes,
-                out.principal,
-                out.cash,
-                principal_losses(out.writedown, out.ending_balance, out.pool_end),
-                index_rate,
-                out.collateral_loss,
-                prices,
-                horizon_balances(
-                    out.ending_balance, out.pool_end, out.months_run, prep.compiled.n_months
-                ),
-            )
-        )
+    parts = []
+    done = 0
+    for part in grid_blocks(deal, base, points, price, by_class=by_class, block_size=block_size):
+        parts.append(part)
+        done += len(part.axes)
         if progress is not None:
-            progress(block.stop, total)
-    metrics = {
-        name: np.concatenate([part[name] for part in parts])
-        if parts
-        else np.zeros((0, len(prep.classes)))
-        for name in METRIC_COLUMNS
-    }
+            progress(done, len(points))
+    if parts:
+        return concatenate(parts)
+    classes = measured_classes(deal, by_class or {})
     return GridResult(
         deal_name=deal.name,
-        scenarios=scenarios,
-        axes=tuple(describe(deal, s) for s in scenarios),
-        class_names=tuple(deal.tranches[i].name for i in prep.classes),
-        metrics=metrics,
+        scenarios=(),
+        axes=(),
+        class_names=tuple(deal.tranches[i].name for i in classes),
+        metrics={name: np.zeros((0, len(classes))) for name in METRIC_COLUMNS},
         price=price,
-        prices_by_class=dict(by_class),
+        prices_by_class=dict(by_class or {}),
     )
 
 
@@ -378,6 +458,7 @@ __all__ = [
     "METRIC_COLUMNS",
     "GridResult",
     "concatenate",
+    "grid_blocks",
     "run_grid",
     "scenario_for",
 ]

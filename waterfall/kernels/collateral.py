@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from waterfall._jit import kernel
+from waterfall._jit import inline_kernel, kernel
 from waterfall._types import F64Array
 
 
@@ -128,7 +128,7 @@ def project_collateral(
             out.performing_balance[month, group] = performing
 
 
-@kernel
+@inline_kernel
 def _liquidations(
     month: int,
     group: int,

@@ -1,4 +1,8 @@
-"""Many scenarios of one deal in one compiled call: ``prange`` over blocks of scenarios.
+"""Many scenarios of one deal: one compiled call per thread runs that thread's share.
+
+The threads are Python threads (``waterfall.grid.run``), each in a ``run_range`` call that
+releases the GIL: a numba ``parallel=True`` kernel around the same call took 18 s to
+compile (its gufunc wraps every one of the ~150 arrays) and ran no faster.
 
 The scratch arrays are the single run's NamedTuples (``CollateralOut``, ``PaymentsOut``,
 ``Workspace``) with one more leading axis, the slab; ``_*_slab`` picks a thread's slab.
@@ -18,9 +22,10 @@ flows of ``waterfall.engine.run``.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
-from waterfall._jit import kernel, literal_unroll, parallel_kernel, prange
+from waterfall._jit import inline_kernel, kernel, literal_unroll
 from waterfall._types import F64Array, I64Array
 from waterfall.kernels.collateral import (
     CollateralArrays,
@@ -28,6 +33,7 @@ from waterfall.kernels.collateral import (
     CollateralRates,
     project_collateral,
 )
+from waterfall.kernels.metrics import duration_of, margin_of, wal_of, window_of, yield_of
 from waterfall.kernels.payments import (
     DealTerms,
     FeeArrays,
@@ -38,6 +44,9 @@ from waterfall.kernels.payments import (
     Workspace,
     apply_waterfall,
 )
+
+POOL_GONE = 0.005
+"""A pool below half a cent is gone: what a class is still owed then is lost."""
 
 RELIEF_ACT_RATE = 0.06
 """The Servicemembers (in 2002, Soldiers' and Sailors') Civil Relief Act caps a borrower's
@@ -69,7 +78,8 @@ def fill_months(
     the liquidation pipeline (foreclosure balance).
     """
     n_months, n_groups = col.performing_balance.shape
-    months.group_balance[0, :] = start_balance
+    for group in range(n_groups):
+        months.group_balance[0, group] = start_balance[group]
     for month in range(n_months):
         voluntary = 0.0
         pipeline = 0.0
@@ -169,11 +179,42 @@ class ThreadMonths(NamedTuple):
     relief_act_shortfall: F64Array  # (n_slabs, n_months)
 
 
+FLOW_MEASURES = (
+    "wal_years",
+    "first_principal_month",
+    "last_principal_month",
+    "yield",
+    "discount_margin",
+    "modified_duration",
+)
+"""The measures of a class's cash flows, in ``GridOut.measures``' last axis (units as
+``waterfall.measures``: years, 1-based months, percent, basis points, years)."""
+
+N_FLOW_MEASURES = len(FLOW_MEASURES)
+
+
+class MeasureInputs(NamedTuple):
+    """What measuring a class's cash flows needs; index = measured class (column)."""
+
+    tranche: I64Array  # (n_classes,) tranche index of each measured class
+    is_bond: I64Array  # (n_classes,) 1 = a bond: a horizon's balance is repaid at par
+    has_margin: I64Array  # (n_classes,) 1 = a floater: measure its discount margin
+    price: F64Array  # (n_classes,) dirty price, dollars
+    days: I64Array  # (n_months,) 30/360 days from settlement to each distribution
+    act_360_fraction: F64Array  # (n_months,) accrual periods, actual days / 360
+
+
+class ThreadFlows(NamedTuple):
+    """One class's monthly principal and total cash flow, per slab (n_slabs, n_months)."""
+
+    paid: F64Array
+    flows: F64Array
+
+
 class GridOut(NamedTuple):
     """Per-scenario results; index = scenario number within the block."""
 
-    principal: F64Array  # (n_scenarios, n_months, n_tranches) principal paid
-    cash: F64Array  # (n_scenarios, n_months, n_tranches) every non-principal payment
+    measures: F64Array  # (n_scenarios, n_classes, N_FLOW_MEASURES) FLOW_MEASURES' columns
     writedown: F64Array  # (n_scenarios, n_tranches) total write-down
     ending_balance: F64Array  # (n_scenarios, n_tranches) balance after the last month run
     pool_end: F64Array  # (n_scenarios,) pool balance after the last month run
@@ -269,7 +310,7 @@ def _first_month(flags: F64Array, n_months: int) -> int:
     return 0
 
 
-@kernel
+@inline_kernel
 def _run_one(
     scenario: int,
     slab: int,
@@ -284,6 +325,8 @@ def _run_one(
     tm: ThreadMonths,
     tp: PaymentsOut,
     tw: Workspace,
+    measure: MeasureInputs,
+    tf: ThreadFlows,
     out: GridOut,
 ) -> None:
     """Project one scenario in the slab's scratch arrays; write its results to ``out``."""
@@ -333,12 +376,66 @@ def _run_one(
     pool_end = 0.0
     for group in range(months.group_balance.shape[1]):
         pool_end += months.group_balance[ran, group]
-    out.pool_end[scenario] = pool_end if pay.call_proceeds[ran - 1] == 0.0 else 0.0
+    pool_end = pool_end if pay.call_proceeds[ran - 1] == 0.0 else 0.0
+    out.pool_end[scenario] = pool_end
+    is_cut = pool_end > POOL_GONE and ran == pay.principal.shape[0]
+    _measure(
+        scenario, ran, is_cut, pay, measure, months.index_rate, tf.paid[slab], tf.flows[slab],
+        out.measures,
+    )  # fmt: skip
+
+
+@kernel
+def _measure(
+    scenario: int,
+    ran: int,
+    is_cut: bool,
+    pay: PaymentsOut,
+    inputs: MeasureInputs,
+    index_rate: F64Array,
+    paid: F64Array,
+    flows: F64Array,
+    measures: F64Array,
+) -> None:
+    """Measure every class's cash flows (``waterfall.measures.class_metrics``' arithmetic).
+
+    ``paid`` and ``flows`` are the thread's scratch (n_months,); a projection cut short by
+    the horizon with collateral left repays a bond's balance at par in its last month.
+    """
+    n_months = paid.shape[0]
+    for column in range(inputs.tranche.shape[0]):
+        tranche = inputs.tranche[column]
+        for month in range(n_months):
+            principal = pay.principal[month, tranche]
+            # as a trustee's "interest" column: every payment that is not principal
+            cash = (
+                pay.interest[month, tranche]
+                + pay.basis_risk_paid[month, tranche]
+                + pay.writedown_reimbursed[month, tranche]
+                + pay.penalties[month, tranche]
+                + pay.residual[month, tranche]
+            )
+            paid[month] = principal
+            flows[month] = principal + cash
+        if inputs.is_bond[column] == 1:
+            flows[n_months - 1] += pay.balance[ran - 1, tranche] if is_cut else 0.0
+        row = measures[scenario, column]
+        row[0] = wal_of(paid)
+        first, last = window_of(paid)
+        row[1] = first
+        row[2] = last
+        price = inputs.price[column]
+        bey = yield_of(flows, inputs.days, price)
+        row[3] = bey * 100.0
+        row[4] = math.nan
+        if inputs.has_margin[column] == 1:
+            row[4] = margin_of(flows, inputs.act_360_fraction, index_rate, price) * 10_000.0
+        row[5] = duration_of(flows, inputs.days, bey)
 
 
 @kernel
 def _store(scenario: int, ran: int, col: CollateralOut, pay: PaymentsOut, out: GridOut) -> None:
-    """Copy one scenario's class cash flows and pool totals into the block's results."""
+    """Copy one scenario's class totals and pool totals into the block's results."""
     out.months_run[scenario] = ran
     out.stepdown_month[scenario] = _first_month(pay.is_stepped_down, ran)
     out.trigger_month[scenario] = _first_month(pay.is_trigger_event, ran)
@@ -353,24 +450,16 @@ def _store(scenario: int, ran: int, col: CollateralOut, pay: PaymentsOut, out: G
     for tranche in range(pay.principal.shape[1]):
         written = 0.0
         for month in range(ran):
-            out.principal[scenario, month, tranche] = pay.principal[month, tranche]
-            # as a trustee's "interest" column: every payment that is not principal
-            out.cash[scenario, month, tranche] = (
-                pay.interest[month, tranche]
-                + pay.basis_risk_paid[month, tranche]
-                + pay.writedown_reimbursed[month, tranche]
-                + pay.penalties[month, tranche]
-                + pay.residual[month, tranche]
-            )
             written += pay.writedown[month, tranche]
         out.writedown[scenario, tranche] = written
         out.ending_balance[scenario, tranche] = pay.balance[ran - 1, tranche]
 
 
-@parallel_kernel
-def run_scenarios(
-    n_threads: int,
-    stride: int,
+@kernel
+def run_range(
+    first: int,
+    stop: int,
+    slab: int,
     tables: ScenarioTables,
     rows: ScenarioRows,
     shared: DealInputs,
@@ -382,30 +471,21 @@ def run_scenarios(
     tm: ThreadMonths,
     tp: PaymentsOut,
     tw: Workspace,
+    measure: MeasureInputs,
+    tf: ThreadFlows,
     out: GridOut,
 ) -> None:
-    """Run every scenario of ``rows``: thread ``t`` takes an equal share, in slab ``t*stride``.
+    """Run scenarios ``first`` to ``stop - 1`` one after another in slab ``slab``.
 
-    ``out`` must be zeros (months after a clean-up call stay zero).
+    ``out`` must be zeros (months after a clean-up call stay zero). Each thread of a block
+    makes one call (the kernel releases the GIL), with its own slab of the scratch arrays.
+
+    Notes
+    -----
+    Compiled with numba; runs as plain Python under ``NUMBA_DISABLE_JIT=1``.
     """
-    n_scenarios = rows.prepayment.shape[0]
-    for thread in prange(n_threads):
-        first = thread * n_scenarios // n_threads
-        stop = (thread + 1) * n_scenarios // n_threads
-        for scenario in range(first, stop):
-            _run_one(
-                scenario,
-                thread * stride,
-                tables,
-                rows,
-                shared,
-                program,
-                tranches,
-                fees,
-                terms,
-                tc,
-                tm,
-                tp,
-                tw,
-                out,
-            )
+    for scenario in range(first, stop):
+        _run_one(
+            scenario, slab, tables, rows, shared, program, tranches, fees, terms, tc, tm, tp,
+            tw, measure, tf, out,
+        )  # fmt: skip

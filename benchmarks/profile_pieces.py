@@ -1,0 +1,123 @@
+"""Time each piece of a grid scenario on one thread: collateral, monthly collections, the
+waterfall, the grid kernel as a whole, and the metrics.
+
+    python benchmarks/profile_pieces.py [--scenarios 400] [--repeats 5]
+
+The single-run pieces are called from Python once per scenario, so each includes numba's
+dispatch (unboxing the NamedTuples of arrays); ``dispatch`` times an empty kernel that
+takes the waterfall's arguments, to subtract. Minimums over ``--repeats`` (the machine is
+shared). For where time goes inside a compiled call, run this under ``perf record -g`` and
+read ``perf report`` (numba's JIT symbols need ``NUMBA_ENABLE_PROFILING=1``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numba
+import numpy as np
+
+from waterfall import load_deal
+from waterfall._jit import kernel
+from waterfall.compile import compile_deal
+from waterfall.engine import _month_arrays, allocate_payments, allocate_workspace
+from waterfall.grid import GridPoint
+from waterfall.grid.run import _prepare, _run_block, run_grid, scenario_for
+from waterfall.kernels.collateral import CollateralOut, project_collateral
+from waterfall.kernels.payments import apply_waterfall
+from waterfall.scenario import load_scenario
+
+ROOT = Path(__file__).parents[1]
+
+
+@kernel
+def _empty(program, tranches, fees, months, terms, work, out):  # type: ignore[no-untyped-def]
+    return 0
+
+
+def _best(action: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    """Print microseconds per scenario for each piece."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenarios", type=int, default=400)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    numba.set_num_threads(1)
+    deal = load_deal(ROOT / "deals" / "2002-HE1.yaml")
+    base = load_scenario(deal.default_scenario)
+    points = [
+        GridPoint(float(c), float(d), float(s), 12, 1.8025)
+        for c, d, s in itertools.product(range(2, 100, 4), range(0, 25, 2), (35, 50, 65, 90))
+    ][: args.scenarios]
+    n = len(points)
+    scenarios = [scenario_for(base, p) for p in points]
+    compiled = [compile_deal(deal, s) for s in scenarios[:20]]
+    n_months, n_groups, n_tranches = compiled[0].n_months, len(deal.groups), len(deal.tranches)
+    cols = [
+        CollateralOut(*(np.zeros((n_months, n_groups)) for _ in CollateralOut._fields))
+        for _ in compiled
+    ]
+
+    def collateral() -> None:
+        for c, col in zip(compiled, cols, strict=True):
+            project_collateral(c.collateral, c.rates, col)
+
+    months = [_month_arrays(c, col, True) for c, col in zip(compiled, cols, strict=True)]
+
+    def fill() -> None:
+        for c, col in zip(compiled, cols, strict=True):
+            _month_arrays(c, col, True)
+
+    pays = [allocate_payments(n_months, n_tranches, len(deal.fees)) for _ in compiled]
+    work = allocate_workspace(n_tranches, n_groups)
+
+    def waterfall() -> None:
+        for c, m, p in zip(compiled, months, pays, strict=True):
+            apply_waterfall(c.program, c.tranches, c.fees, m, c.terms, work, p)
+
+    def dispatch() -> None:
+        for c, m, p in zip(compiled, months, pays, strict=True):
+            _empty(c.program, c.tranches, c.fees, m, c.terms, work, p)
+
+    prep = _prepare(deal, base, scenarios)
+    collateral(), fill(), waterfall(), dispatch()
+    _run_block(prep, deal, base, slice(0, 2))
+    run_grid(deal, base, points[:2])
+    k = len(compiled)
+    rows = {
+        "collateral (project_collateral), per call": _best(collateral, args.repeats) / k,
+        "monthly collections (fill_months + allocation), per call": _best(fill, args.repeats) / k,
+        "waterfall (apply_waterfall), per call": _best(waterfall, args.repeats) / k,
+        "dispatch of an empty kernel with the waterfall's arguments": _best(dispatch, args.repeats)
+        / k,
+        f"grid kernel (_run_block, {n} scenarios, 1 thread), per scenario": _best(
+            lambda: _run_block(prep, deal, base, slice(0, n)), args.repeats
+        )
+        / n,
+        f"run_grid end to end ({n} scenarios, 1 thread), per scenario": _best(
+            lambda: run_grid(deal, base, points), args.repeats
+        )
+        / n,
+    }
+    out = sys.stdout
+    out.write(f"load average {os.getloadavg()[0]:.2f}; numba threads 1; best of {args.repeats}\n")
+    for name, seconds in rows.items():
+        out.write(f"{seconds * 1e6:10.1f} us  {name}\n")
+
+
+if __name__ == "__main__":
+    main()
