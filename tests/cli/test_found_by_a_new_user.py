@@ -149,6 +149,8 @@ def test_json_assumptions_are_numbers_with_the_unit_in_the_key(
         "cdr_percent": 10.0,
         "severity_percent": 50.0,
         "libor_percent": 1.8025,
+        "relief_act_percent": 0.0,  # the shortfall options, off
     }
+    assert a["prepayment_interest_shortfall_days"] == 0.0
     assert a["recovery_lag_months"] == 12
     assert np.isfinite(list(numbers.values())).all()

@@ -88,6 +88,8 @@ def assumptions(scenario: Scenario, default_libor: float) -> dict[str, Any]:
         "months": scenario.months,
         "trigger": scenario.trigger,
         "call": scenario.is_call_exercised,
+        "prepayment_interest_shortfall_days": scenario.prepayment_interest_shortfall_days,
+        "relief_act_percent": scenario.relief_act_percent,
     }
 
 
@@ -98,8 +100,18 @@ def assumptions_line(scenario: Scenario, default_libor: float) -> str:
         f"{curve_text(scenario.prepayment)}, {curve_text(scenario.default)}, "
         f"{curve_text(scenario.severity)}, lag {scenario.recovery_lag_months} months, "
         f"{'advancing' if scenario.is_advancing else 'no advancing'}, {curve_text(libor)}, "
-        f"trigger {scenario.trigger}"
+        f"trigger {scenario.trigger}" + _shortfalls_text(scenario)
     )
+
+
+def _shortfalls_text(scenario: Scenario) -> str:
+    """The interest shortfall options, named only when a scenario turns them on."""
+    text = ""
+    if scenario.prepayment_interest_shortfall_days > 0.0:
+        text += f", {scenario.prepayment_interest_shortfall_days:g} days lost on prepayments"
+    if scenario.relief_act_percent > 0.0:
+        text += f", Relief Act on {scenario.relief_act_percent:g}% of loans"
+    return text
 
 
 def _number(value: float, digits: int) -> float | None:
