@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support.builders import bond
+from support.builders import bond, residual
 
 from waterfall import Deal, Result, load_deal, load_scenario, run
 from waterfall.deal.model import (
@@ -192,26 +192,13 @@ def _two_group_deal(cap_form: str) -> Deal:
             notional_schedule=(NotionalStep(date(2030, 1, 25), notional),),
         )
 
-    residual = Tranche(
-        "X",
-        "residual",
-        0.0,
-        0.0,
-        None,
-        None,
-        None,
-        "30/360",
-        False,
-        None,
-        holds_overcollateralization=True,
-    )
     tranches = (
         bond("A1", 45_000_000.0, 0.003, "g1"),
         bond("A2", 36_000_000.0, 0.003, "g2"),
         strip("AIO", 20_000_000.0, 0.05),
         bond("M", 14_000_000.0, 0.01),
         strip("BIO", 10_000_000.0, 0.04),
-        residual,
+        residual("X"),
     )
     steps = (
         WaterfallStep("pay_fee", (), fee="servicing"),

@@ -38,6 +38,23 @@ def bond(name: str, balance: float, margin: float, group: str | None = None) -> 
     )
 
 
+def residual(name: str) -> Tranche:
+    """A residual class holding the overcollateralization (its balance is the OC)."""
+    return Tranche(
+        name,
+        "residual",
+        0.0,
+        0.0,
+        None,
+        None,
+        None,
+        "30/360",
+        False,
+        None,
+        holds_overcollateralization=True,
+    )
+
+
 @st.composite
 def small_deals(draw: st.DrawFn) -> Deal:
     """A random deal: 1-2 groups, seniors by group, 0-3 subordinates, OC, residual."""
@@ -66,19 +83,6 @@ def small_deals(draw: st.DrawFn) -> Deal:
         bond(f"M{index}", pool * share, draw(st.floats(0.005, 0.04)))
         for index, share in enumerate(sub_shares)
     ]
-    residual = Tranche(
-        "X",
-        "residual",
-        0.0,
-        0.0,
-        None,
-        None,
-        None,
-        "30/360",
-        False,
-        None,
-        holds_overcollateralization=True,
-    )
     senior_names = tuple(t.name for t in seniors)
     sub_names = tuple(t.name for t in subs)
     senior_mode = draw(st.sampled_from(["by_group", "pro_rata", "sequential"]))
@@ -138,7 +142,7 @@ def small_deals(draw: st.DrawFn) -> Deal:
         cutoff_balance=pool * 1.1,
         index_rate=draw(st.floats(0.0, 0.08)),
         groups=groups,
-        tranches=(*seniors, *subs, residual),
+        tranches=(*seniors, *subs, residual("X")),
         fees=(Fee("servicing", draw(st.floats(0.0, 0.01))),),
         waterfall=tuple(steps),
         overcollateralization=Overcollateralization(

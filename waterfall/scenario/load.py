@@ -29,25 +29,7 @@ CURVE_LIMITS = {
     "severity": 100.0,
     "libor": 50.0,
 }
-ASSUMPTION_KEYS = frozenset(
-    (
-        *PREPAYMENT_MEASURES,
-        *DEFAULT_MEASURES,
-        "severity",
-        "recovery_lag_months",
-        "advancing",
-        "libor",
-        "months",
-        "trigger",
-        "call",
-        "penalty_share",
-        "prepayment_interest_shortfall_days",
-        "relief_act_percent",
-    )
-)
-VECTOR_CHECK_MONTHS = 1200  # long enough to reach every value of any realistic vector
-KEYS = (
-    "name",
+ASSUMPTION_FIELDS = (
     *PREPAYMENT_MEASURES,
     *DEFAULT_MEASURES,
     "severity",
@@ -60,10 +42,10 @@ KEYS = (
     "penalty_share",
     "prepayment_interest_shortfall_days",
     "relief_act_percent",
-    "note",
-    "source",
-    "calibration",
 )
+ASSUMPTION_KEYS = frozenset(ASSUMPTION_FIELDS)
+VECTOR_CHECK_MONTHS = 1200  # long enough to reach every value of any realistic vector
+KEYS = ("name", *ASSUMPTION_FIELDS, "note", "source", "calibration")
 
 
 def check_curve(measure: str, spec: Any) -> tuple[Curve | None, str]:
