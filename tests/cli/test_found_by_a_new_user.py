@@ -154,3 +154,16 @@ def test_json_assumptions_are_numbers_with_the_unit_in_the_key(
     assert a["prepayment_interest_shortfall_days"] == 0.0
     assert a["recovery_lag_months"] == 12
     assert np.isfinite(list(numbers.values())).all()
+
+
+def test_json_wal_is_null_for_a_class_paid_no_principal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The table shows '-'; JSON said 0.0 (read as 'paid at once') for A-IO, X, BIO."""
+    doc = json.loads(output(capsys, "run", HE1, "--months", "24", "--format", "json"))
+    for c in doc["classes"]:
+        if c["principal"] == 0.0:
+            assert c["wal_years"] is None, c["name"]
+        else:
+            assert c["wal_years"] > 0.0, c["name"]
+    assert {c["name"] for c in doc["classes"] if c["wal_years"] is None} >= {"A-IO", "BIO"}

@@ -563,5 +563,8 @@ def _read_compensating(
     m = r.keys(value, path, ("fee",), ("share_of_fee",))
     return CompensatingInterest(
         fee=r.reference(m.get("fee"), (*path, "fee"), fee_names, "fee"),
-        share_of_fee=r.optional(m, "share_of_fee", path, r.rate, 1.0),
+        # a share of one fee (1.0 = all of it), not a rate: no percentage hint
+        share_of_fee=r.optional(
+            m, "share_of_fee", path, lambda v, p: r.number(v, p, 0.0, 1.0), 1.0
+        ),
     )

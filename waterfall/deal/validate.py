@@ -46,10 +46,20 @@ def validate_waterfall(deal: Deal, r: Reader) -> None:
             r.fail(("waterfall", i, "target"), "'target' applies to pay_principal steps only")
         if len(set(step.targets)) != len(step.targets):
             r.fail(path, "a tranche is named twice in one step")
+    paid_fees = {step.fee for step in deal.waterfall if step.action == "pay_fee"}
+    # a pay_fee step naming an unknown fee is reported already: one typo, one line
+    fees_resolved = "" not in paid_fees
+    has_waterfall = ("waterfall",) not in r.doc.reported
+    for i, fee in enumerate(deal.fees):
+        if has_waterfall and fees_resolved and fee.name not in paid_fees:
+            r.fail(
+                ("fees", i, "name"),
+                f"fee '{fee.name}' is never paid: add a step '- pay_fee: {fee.name}' to the "
+                "waterfall, or remove the fee",
+            )
     for i, step in enumerate(deal.waterfall):
         if step.action not in ("", "pay_fee", "overcollateralization") and not step.targets:
             r.fail(("waterfall", i, step.action), f"{step.action} names no tranche")
-    has_waterfall = ("waterfall",) not in r.doc.reported
     if has_waterfall and (
         not deal.waterfall or deal.waterfall[-1].action not in ("pay_residual", "")
     ):

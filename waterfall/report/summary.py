@@ -114,6 +114,13 @@ def _shortfalls_text(scenario: Scenario) -> str:
     return text
 
 
+def _wal(result: Result, name: str) -> float | None:
+    """WAL in years; null for a class paid no principal (the table's '-'), not 0."""
+    if result.principal[:, result.index(name)].sum() <= 0.0:
+        return None
+    return round(result.wal_years(name), 4)
+
+
 def _number(value: float, digits: int) -> float | None:
     return None if math.isnan(value) else round(float(value), digits)
 
@@ -167,7 +174,7 @@ def result_summary(
                 "modified_duration": _number(
                     other_metrics["modified_duration"][column] if column >= 0 else nan, 6
                 ),
-                "wal_years": round(other.wal_years(name), 4),
+                "wal_years": _wal(other, name),
             }
         class_price = by_class.get(name, price) if column >= 0 else None
         if prices is not None and name not in prices:
@@ -186,7 +193,7 @@ def result_summary(
                 "writedown": round(float(result.writedown[:, index].sum()), 2) + 0.0,
                 # written down and not paid back, plus still owed when the pool is gone
                 "principal_loss": round(float(losses[index]), 2) if is_bond[index] else 0.0,
-                "wal_years": round(result.wal_years(name), 4),
+                "wal_years": _wal(result, name),
                 "first_principal_month": first,
                 "last_principal_month": last,
                 # measures.py: BEY percent and DM in bp at ``price``; null when not defined
