@@ -288,12 +288,12 @@ def compile_deal(deal: Deal, scenario: Scenario) -> CompiledDeal:
     contract_notional = np.array(
         [_scheduled(contract.notional_schedule, day) if contract else 0.0 for day in cal.dates]
     )
-    _, netted_fees = cap_netting(deal)
+    netted_tranches, netted_fees = cap_netting(deal)
     return CompiledDeal(
         calendar=cal,
         collateral=collateral,
         rates=monthly_rates(scenario, deal.groups, n_months),
-        tranches=compile_tranches(deal, cal),
+        tranches=compile_tranches(deal, cal, netted_tranches),
         fees=FeeArrays(
             annual_rate=np.array([fee.annual_rate for fee in deal.fees], dtype=np.float64),
             monthly_amount=np.array([fee.monthly_amount for fee in deal.fees], dtype=np.float64),
@@ -373,8 +373,8 @@ def _scheduled(schedule: tuple[NotionalStep, ...], day: date) -> float:
     return 0.0
 
 
-def compile_tranches(deal: Deal, cal: Calendar) -> TrancheArrays:
-    """Tranche terms in deal order."""
+def compile_tranches(deal: Deal, cal: Calendar, netted: list[bool]) -> TrancheArrays:
+    """Tranche terms in deal order; ``netted`` is ``cap_netting(deal)[0]``."""
     tranches = deal.tranches
     groups = [group.name for group in deal.groups]
     seniors = set(deal.stepdown.senior_tranches)
@@ -397,7 +397,6 @@ def compile_tranches(deal: Deal, cal: Calendar) -> TrancheArrays:
         else Coupon.NONE
         for t in tranches
     ]
-    netted, _ = cap_netting(deal)
     return TrancheArrays(
         balance=column([t.balance for t in tranches]),
         original_balance=column([t.original_balance for t in tranches]),

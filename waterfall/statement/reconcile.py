@@ -24,6 +24,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from waterfall._types import F64Array
 from waterfall.compile import Calendar, compile_deal, distribution_date, monthly_rates
 from waterfall.deal.model import CollateralGroup, Deal
 from waterfall.engine import allocate_payments, allocate_workspace
@@ -142,9 +143,11 @@ def reconcile(
         history.balance,
         {g.name: float(smm[i]) for i, g in enumerate(groups)},
     )
-    months = _reported_month(statement, compiled.calendar, index_rate, groups, modeled)
     # the deal's cap contract, on its notional for the period, pays at the implied LIBOR
-    months = months._replace(cap_contract_notional=compiled.cap_contract_notional[:1].copy())
+    contract_notional = compiled.cap_contract_notional[:1].copy()
+    months = _reported_month(
+        statement, compiled.calendar, index_rate, groups, modeled, contract_notional
+    )
     fees = _reported_fees(deal, statement, compiled.fees)
     terms = compiled.terms._replace(
         compensating_fee=-1,
@@ -186,6 +189,7 @@ def _reported_month(
     index_rate: float,
     groups: tuple[CollateralGroup, ...],
     modeled_principal: dict[str, float],
+    cap_contract_notional: F64Array,
 ) -> MonthArrays:
     principal = statement.principal
     begin = np.array([g.balance for g in groups])
@@ -213,7 +217,7 @@ def _reported_month(
         delinquent_balance=np.array([delinquent]),
         penalties=np.array([_f(statement.prepayment_premiums)]),
         group_note_rate=np.array([g.note_rate for g in groups]),
-        cap_contract_notional=np.zeros(1),
+        cap_contract_notional=cap_contract_notional,
         # the reported interest is already net of both; they are passed to be allocated
         # to the classes (the reported servicing fee is net of any compensating interest)
         prepayment_interest_shortfall=np.array([_f(statement.prepayment_interest_shortfalls)]),
