@@ -142,22 +142,6 @@ def _margin_value(
 
 
 @inline_kernel
-def _solver_step(
-    x: float, f: float, slope: float, low: float, high: float
-) -> tuple[float, float, float, bool]:
-    """One step of the safeguarded Newton search shared by the yield and margin solvers:
-    narrow the bracket by the sign of ``f``, step, and say whether the search has converged.
-    Returns (next x, low, high, converged)."""
-    if f > 0.0:
-        low = x
-    else:
-        high = x
-    proposal = _newton_step(x, f, slope, low, high)
-    is_done = abs(proposal - x) <= SOLVER_XTOL or high - low <= SOLVER_XTOL
-    return proposal, low, high, is_done
-
-
-@inline_kernel
 def _newton_step(x: float, f: float, slope: float, low: float, high: float) -> float:
     """Newton's step from ``x`` when it lands inside (low, high), else the midpoint."""
     if slope < 0.0:
@@ -185,8 +169,14 @@ def yield_of(flows: F64Array, days: I64Array, price: float) -> float:
         f, slope = _yield_value(flows, days, stop, price, x)
         if f == 0.0:
             break
-        x, low, high, is_done = _solver_step(x, f, slope, low, high)
-        if is_done:
+        if f > 0.0:
+            low = x
+        else:
+            high = x
+        proposal = _newton_step(x, f, slope, low, high)
+        moved = abs(proposal - x)
+        x = proposal
+        if moved <= SOLVER_XTOL or high - low <= SOLVER_XTOL:
             break
     return x
 
@@ -213,8 +203,14 @@ def margin_of(flows: F64Array, fractions: F64Array, index_rate: F64Array, price:
         f, slope = _margin_value(flows, fractions, index_rate, stop, price, x)
         if f == 0.0:
             break
-        x, low, high, is_done = _solver_step(x, f, slope, low, high)
-        if is_done:
+        if f > 0.0:
+            low = x
+        else:
+            high = x
+        proposal = _newton_step(x, f, slope, low, high)
+        moved = abs(proposal - x)
+        x = proposal
+        if moved <= SOLVER_XTOL or high - low <= SOLVER_XTOL:
             break
     return x
 
