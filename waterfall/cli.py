@@ -35,7 +35,6 @@ from waterfall.grid.run import (
     GridResult,
     describe,
     grid_kernel_needs_compiling,
-    other_horizon,
     run_grid,
     scenario_for,
 )
@@ -1072,6 +1071,8 @@ def _grid(args: argparse.Namespace) -> int:
         return 0
 
     def measured(base: Scenario, progress: Callable[[int, int], None] | None) -> GridResult:
+        # with the call the other way beside it (to call beside to maturity), from the same
+        # projections
         if args.scheduler:
             try:
                 return run_grid_on_cluster(
@@ -1083,6 +1084,7 @@ def _grid(args: argparse.Namespace) -> int:
                     by_class=by_class,
                     block_size=args.block_size,
                     progress=progress,
+                    with_other_horizon=True,
                 )
             except ClusterUnavailable as error:
                 raise UsageError(str(error)) from None
@@ -1094,13 +1096,10 @@ def _grid(args: argparse.Namespace) -> int:
             by_class=by_class,
             block_size=args.block_size,
             progress=progress,
+            with_other_horizon=True,
         )
 
     result = measured(base, progress)
-    other = other_horizon(deal, base)
-    if other is not None:
-        # the same points with the call the other way: to call beside to maturity
-        result = result.with_other_horizon(measured(other[0], None), other[1])
     if out_format == "parquet":
         try:
             write_parquet_atomically(result, Path(args.out))

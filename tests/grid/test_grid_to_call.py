@@ -6,12 +6,13 @@ import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from waterfall.cli import main
 from waterfall.deal import load_deal
-from waterfall.grid import load_grid
-from waterfall.grid.run import scenario_for
+from waterfall.grid import GridPoint, load_grid
+from waterfall.grid.run import METRIC_COLUMNS, OTHER_HORIZON_METRICS, run_grid, scenario_for
 from waterfall.measures import scenario_metrics
 from waterfall.scenario import load_scenario
 
@@ -64,3 +65,32 @@ def test_a_deal_without_a_call_has_no_to_call_columns(
     )
     header = capsys.readouterr().out.splitlines()[0]
     assert "to_call" not in header
+
+
+@pytest.mark.parametrize("base_called", [False, True])
+def test_one_projection_measures_both_horizons_as_two_single_runs(base_called: bool) -> None:
+    # the grid projects each point once: the months before the call are shared, the call
+    # month is run a second time from the state before it; every base metric, and the
+    # other horizon's yield, margin and WAL, equal single runs bit for bit either way round
+    deal = load_deal(REPO / DEAL)
+    base = dataclasses.replace(load_scenario(deal.default_scenario), is_call_exercised=base_called)
+    points = [
+        GridPoint(cpr, cdr, sev, 12, None)
+        for cpr, cdr, sev in [(25, 0, 50), (40, 10, 60), (8, 25, 90)]
+    ]
+    result = run_grid(deal, base, points, with_other_horizon=True)
+    assert result.other_horizon == ("to_maturity" if base_called else "to_call")
+    for row, point in enumerate(points):
+        scenario = scenario_for(base, point)
+        _, metrics, _ = scenario_metrics(deal, scenario)
+        other = dataclasses.replace(scenario, is_call_exercised=not base_called)
+        _, other_metrics, _ = scenario_metrics(deal, other)
+        for name in METRIC_COLUMNS:
+            np.testing.assert_array_equal(result.metrics[name][row], metrics[name], err_msg=name)
+        for name in OTHER_HORIZON_METRICS:
+            np.testing.assert_array_equal(
+                result.other_metrics[name][row], other_metrics[name], err_msg=name
+            )
+        # the two horizons differ where the call is reached (else the test proves nothing)
+        if row == 0:
+            assert result.other_metrics["wal_years"][row][1] != result.metrics["wal_years"][row][1]

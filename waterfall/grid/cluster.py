@@ -30,8 +30,11 @@ def _run_block(
     points: Sequence[GridPoint],
     price: float,
     by_class: Mapping[str, float],
+    with_other_horizon: bool,
 ) -> GridResult:
-    return run_grid(deal, base, points, price, by_class=by_class)
+    return run_grid(
+        deal, base, points, price, by_class=by_class, with_other_horizon=with_other_horizon
+    )
 
 
 def _check_reachable(address: str, timeout_seconds: float) -> None:
@@ -59,6 +62,7 @@ def run_grid_on_cluster(
     block_size: int = BLOCK_SIZE,
     progress: Callable[[int, int], None] | None = None,
     timeout_seconds: float = 30.0,
+    with_other_horizon: bool = False,
 ) -> GridResult:
     """Run a grid on the Dask scheduler at ``address``, ``block_size`` scenarios a task.
 
@@ -95,7 +99,16 @@ def run_grid_on_cluster(
             ) from None
         blocks = [points[i : i + block_size] for i in range(0, len(points), block_size)]
         futures = [
-            client.submit(_run_block, deal, base, block, price, dict(by_class or {}), pure=False)
+            client.submit(
+                _run_block,
+                deal,
+                base,
+                block,
+                price,
+                dict(by_class or {}),
+                with_other_horizon,
+                pure=False,
+            )
             for block in blocks
         ]
         done = 0

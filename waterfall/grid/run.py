@@ -39,7 +39,7 @@ from waterfall.kernels.grid import (
     ThreadMonths,
     run_range,
 )
-from waterfall.kernels.payments import PaymentsOut, Workspace
+from waterfall.kernels.payments import DealTerms, PaymentsOut, Workspace
 from waterfall.measures import (
     METRIC_COLUMNS,
     class_prices,
@@ -193,6 +193,8 @@ class _Prepared(NamedTuple):
     rows: ScenarioRows
     classes: tuple[int, ...]
     prices: tuple[float, ...]
+    other_horizon: str  # "to_call" or "to_maturity" when measured too, else ""
+    other_terms: DealTerms  # the base's terms with the call the other way (else the base's)
 
 
 def _prepare(
@@ -201,12 +203,16 @@ def _prepare(
     scenarios: Iterable[Scenario],
     by_class: Mapping[str, float] | None = None,
     price: float = 100.0,
+    with_other_horizon: bool = False,
 ) -> _Prepared:
     """Curve tables (each distinct curve once) and every scenario's row numbers into them.
 
     ``scenarios`` is read once, so a generator keeps a million scenarios out of memory.
+    ``with_other_horizon`` measures the clean-up call the other way too (a deal with a call).
     """
     compiled = compile_deal(deal, base)
+    other = other_horizon(deal, base) if with_other_horizon else None
+    other_terms = compile_deal(deal, other[0]).terms if other else compiled.terms
     n_months, groups = compiled.n_months, deal.groups
     keys: dict[str, dict[Any, int]] = {name: {} for name in ScenarioRows._fields}
 
@@ -249,7 +255,8 @@ def _prepare(
     rows = ScenarioRows(*(np.ascontiguousarray(c) for c in columns))
     classes = measured_classes(deal, by_class or {})
     prices = class_prices(deal, classes, price, by_class or {})
-    return _Prepared(compiled, tables, rows, classes, prices)
+    horizon = other[1] if other else ""
+    return _Prepared(compiled, tables, rows, classes, prices, horizon, other_terms)
 
 
 def _slabs(template: tuple[Any, ...], kind: type, n_slabs: int) -> Any:
@@ -278,8 +285,10 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
     n_slabs = n_threads * stride
     rows = ScenarioRows(*(column[block] for column in prep.rows))
     n = block.stop - block.start
+    n_other = n if prep.other_horizon else 0
     out = GridOut(
         measures=np.zeros((n, len(prep.classes), N_FLOW_MEASURES)),
+        other_measures=np.zeros((n_other, len(prep.classes), N_FLOW_MEASURES)),
         writedown=np.zeros((n, n_tranches)),
         ending_balance=np.zeros((n, n_tranches)),
         pool_end=np.zeros(n),
@@ -312,9 +321,11 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
         compiled.tranches,
         compiled.fees,
         compiled.terms,
+        prep.other_terms,
         _slabs(collateral, CollateralOut, n_slabs),
         _slabs(month_template, ThreadMonths, n_slabs),
         _slabs(payments, PaymentsOut, n_slabs),
+        _slabs(work, Workspace, n_slabs),
         _slabs(work, Workspace, n_slabs),
         measure_inputs(deal, compiled, prep.classes, prep.prices),
         _slabs((np.zeros(n_months), np.zeros(n_months)), ThreadFlows, n_slabs),
@@ -339,16 +350,26 @@ def grid_blocks(
     by_class: Mapping[str, float] | None = None,
     block_size: int = BLOCK_SIZE,
     first_block: int = 0,
+    with_other_horizon: bool = False,
 ) -> Iterator[GridResult]:
     """Run the points block by block, from block ``first_block``; yield each block's result.
 
     Memory follows the block, not the grid: the curve tables hold each distinct curve once,
     the kernel keeps per-scenario summaries, and a block's scenarios are built when it runs.
     ``by_class`` prices single classes, and adds the IO strips it names (per 100 of their
-    notional) to the measured classes.
+    notional) to the measured classes. ``with_other_horizon`` adds, for a deal with a
+    clean-up call, ``OTHER_HORIZON_METRICS`` with the call the other way (from the same
+    projection: see ``kernels.grid._run_one``).
     """
     by_class = dict(by_class or {})
-    prep = _prepare(deal, base, (scenario_for(base, p) for p in points), by_class, price)
+    prep = _prepare(
+        deal,
+        base,
+        (scenario_for(base, p) for p in points),
+        by_class,
+        price,
+        with_other_horizon=with_other_horizon,
+    )
     names = tuple(deal.tranches[i].name for i in prep.classes)
     blocks = [
         slice(start, min(start + block_size, len(points)))
@@ -384,20 +405,26 @@ def _block_results(
         if position + 1 < len(blocks):
             running = start(blocks[position + 1])
         scenarios = tuple(scenario_for(base, point) for point in points[block])
+        losses = principal_losses(out.writedown, out.ending_balance, out.pool_end)
+        other_metrics = (
+            measured_metrics(
+                prep.compiled, prep.classes, out.other_measures, losses, out.collateral_loss
+            )
+            if prep.other_horizon
+            else {}
+        )
         yield GridResult(
             deal_name=deal.name,
             scenarios=scenarios,
             axes=tuple(describe(deal, s) for s in scenarios),
             class_names=names,
             metrics=measured_metrics(
-                prep.compiled,
-                prep.classes,
-                out.measures,
-                principal_losses(out.writedown, out.ending_balance, out.pool_end),
-                out.collateral_loss,
+                prep.compiled, prep.classes, out.measures, losses, out.collateral_loss
             ),
             price=price,
             prices_by_class=by_class,
+            other_horizon=prep.other_horizon,
+            other_metrics={m: other_metrics[m] for m in OTHER_HORIZON_METRICS if other_metrics},
         )
 
 
@@ -410,15 +437,25 @@ def run_grid(
     by_class: Mapping[str, float] | None = None,
     block_size: int = BLOCK_SIZE,
     progress: Callable[[int, int], None] | None = None,
+    with_other_horizon: bool = False,
 ) -> GridResult:
     """Run every point on this machine's threads; ``progress(done, total)`` after a block.
 
     ``by_class`` prices single classes, and adds the IO strips it names (per 100 of their
-    notional) to the measured classes.
+    notional) to the measured classes. ``with_other_horizon``: see ``grid_blocks``.
     """
     parts = []
     done = 0
-    for part in grid_blocks(deal, base, points, price, by_class=by_class, block_size=block_size):
+    blocks = grid_blocks(
+        deal,
+        base,
+        points,
+        price,
+        by_class=by_class,
+        block_size=block_size,
+        with_other_horizon=with_other_horizon,
+    )
+    for part in blocks:
         parts.append(part)
         done += len(part.axes)
         if progress is not None:
@@ -426,6 +463,7 @@ def run_grid(
     if parts:
         return concatenate(parts)
     classes = measured_classes(deal, by_class or {})
+    other = other_horizon(deal, base) if with_other_horizon else None
     return GridResult(
         deal_name=deal.name,
         scenarios=(),
@@ -434,6 +472,8 @@ def run_grid(
         metrics={name: np.zeros((0, len(classes))) for name in METRIC_COLUMNS},
         price=price,
         prices_by_class=dict(by_class or {}),
+        other_horizon=other[1] if other else "",
+        other_metrics={m: np.zeros((0, len(classes))) for m in OTHER_HORIZON_METRICS if other},
     )
 
 
@@ -450,6 +490,11 @@ def concatenate(parts: Sequence[GridResult]) -> GridResult:
         },
         price=first.price,
         prices_by_class=first.prices_by_class,
+        other_horizon=first.other_horizon,
+        other_metrics={
+            name: np.concatenate([part.other_metrics[name] for part in parts])
+            for name in first.other_metrics
+        },
     )
 
 

@@ -42,7 +42,9 @@ from waterfall.kernels.payments import (
     TrancheArrays,
     WaterfallProgram,
     Workspace,
-    apply_waterfall,
+    first_call_month,
+    run_months,
+    start_waterfall,
 )
 
 POOL_GONE = 0.005
@@ -215,6 +217,8 @@ class GridOut(NamedTuple):
     """Per-scenario results; index = scenario number within the block."""
 
     measures: F64Array  # (n_scenarios, n_classes, N_FLOW_MEASURES) FLOW_MEASURES' columns
+    other_measures: F64Array  # the same with the clean-up call the other way (0 rows: not
+    #                           asked for)
     writedown: F64Array  # (n_scenarios, n_tranches) total write-down
     ending_balance: F64Array  # (n_scenarios, n_tranches) balance after the last month run
     pool_end: F64Array  # (n_scenarios,) pool balance after the last month run
@@ -321,15 +325,23 @@ def _run_one(
     tranches: TrancheArrays,
     fees: FeeArrays,
     terms: DealTerms,
+    other_terms: DealTerms,
     tc: CollateralOut,
     tm: ThreadMonths,
     tp: PaymentsOut,
     tw: Workspace,
+    tw_call: Workspace,
     measure: MeasureInputs,
     tf: ThreadFlows,
     out: GridOut,
 ) -> None:
-    """Project one scenario in the slab's scratch arrays; write its results to ``out``."""
+    """Project one scenario in the slab's scratch arrays; write its results to ``out``.
+
+    With ``out.other_measures`` asked for, the scenario is measured with the clean-up call
+    both ways from one projection: until the call month the two are the same months, so the
+    state at the call month is copied, the run without the call goes on to the end, and the
+    call month is then run again from the copy, with the call, over that month's row.
+    """
     lag_row = rows.lag[scenario]
     rates = CollateralRates(
         tables.smm[rows.prepayment[scenario]],
@@ -371,18 +383,90 @@ def _run_one(
     )
     pay = _payments_slab(tp, slab)
     _zero(pay)
-    ran = apply_waterfall(program, tranches, fees, months, terms, _work_slab(tw, slab), pay)
-    _store(scenario, ran, col, pay, out)
+    work = _work_slab(tw, slab)
+    n_months = pay.balance.shape[0]
+    is_both = out.other_measures.shape[0] > 0
+    is_base_called = terms.is_call_exercised
+    uncalled = other_terms if is_base_called else terms
+    called = terms if is_base_called else other_terms
+    needs_uncalled = is_both or not is_base_called
+    needs_called = is_both or is_base_called
+    start_waterfall(tranches, terms, work)
+    call = first_call_month(months, terms)
+    ran = run_months(0, call, program, tranches, fees, months, uncalled, work, pay)
+    if call < n_months:
+        if needs_called:
+            _copy_work(work, _work_slab(tw_call, slab))
+        if needs_uncalled:
+            ran = run_months(call, n_months, program, tranches, fees, months, uncalled, work, pay)
+    if needs_uncalled:
+        target = out.other_measures if is_base_called else out.measures
+        if not is_base_called:
+            _store(scenario, ran, col, pay, out)
+        _horizon(
+            scenario, ran, pay, months, measure, tf.paid[slab], tf.flows[slab], target,
+            not is_base_called, out,
+        )  # fmt: skip
+    if needs_called:
+        if call < n_months:
+            # the call month again, from the state before it, with the call exercised
+            _zero_row(pay, call)
+            ran = run_months(
+                call, call + 1, program, tranches, fees, months, called,
+                _work_slab(tw_call, slab), pay,
+            )  # fmt: skip
+        target = out.measures if is_base_called else out.other_measures
+        if is_base_called:
+            _store(scenario, ran, col, pay, out)
+        _horizon(
+            scenario, ran, pay, months, measure, tf.paid[slab], tf.flows[slab], target,
+            is_base_called, out,
+        )  # fmt: skip
+
+
+@inline_kernel
+def _horizon(
+    scenario: int,
+    ran: int,
+    pay: PaymentsOut,
+    months: MonthArrays,
+    measure: MeasureInputs,
+    paid: F64Array,
+    flows: F64Array,
+    measures: F64Array,
+    is_base: bool,
+    out: GridOut,
+) -> None:
+    """Measure the classes of a run of ``ran`` months into ``measures[scenario]``; for the
+    base horizon, record the pool left."""
     pool_end = 0.0
     for group in range(months.group_balance.shape[1]):
         pool_end += months.group_balance[ran, group]
     pool_end = pool_end if pay.call_proceeds[ran - 1] == 0.0 else 0.0
-    out.pool_end[scenario] = pool_end
+    if is_base:
+        out.pool_end[scenario] = pool_end
     is_cut = pool_end > POOL_GONE and ran == pay.principal.shape[0]
-    _measure(
-        scenario, ran, is_cut, pay, measure, months.index_rate, tf.paid[slab], tf.flows[slab],
-        out.measures,
-    )  # fmt: skip
+    _measure(scenario, ran, is_cut, pay, measure, months.index_rate, paid, flows, measures)
+
+
+@kernel
+def _copy_work(source: Workspace, target: Workspace) -> None:
+    """Copy every scratch array of one workspace into another of the same shapes."""
+    for position in range(len(source)):
+        _copy_array(source[position], target[position])
+
+
+@inline_kernel
+def _copy_array(source: F64Array, target: F64Array) -> None:
+    for index in range(source.shape[0]):
+        target[index] = source[index]
+
+
+@kernel
+def _zero_row(arrays: PaymentsOut, month: int) -> None:
+    """Zero one month's row of every monthly array (one- or two-dimensional)."""
+    for array in literal_unroll(arrays):
+        array[month] = 0.0
 
 
 @kernel
@@ -403,9 +487,13 @@ def _measure(
     the horizon with collateral left repays a bond's balance at par in its last month.
     """
     n_months = paid.shape[0]
+    for month in range(ran, n_months):
+        # months after the last one run (a call) pay nothing; earlier ones are set below
+        paid[month] = 0.0
+        flows[month] = 0.0
     for column in range(inputs.tranche.shape[0]):
         tranche = inputs.tranche[column]
-        for month in range(n_months):
+        for month in range(ran):
             principal = pay.principal[month, tranche]
             # as a trustee's "interest" column: every payment that is not principal
             cash = (
@@ -467,10 +555,12 @@ def run_range(
     tranches: TrancheArrays,
     fees: FeeArrays,
     terms: DealTerms,
+    other_terms: DealTerms,
     tc: CollateralOut,
     tm: ThreadMonths,
     tp: PaymentsOut,
     tw: Workspace,
+    tw_call: Workspace,
     measure: MeasureInputs,
     tf: ThreadFlows,
     out: GridOut,
@@ -486,6 +576,6 @@ def run_range(
     """
     for scenario in range(first, stop):
         _run_one(
-            scenario, slab, tables, rows, shared, program, tranches, fees, terms, tc, tm, tp,
-            tw, measure, tf, out,
+            scenario, slab, tables, rows, shared, program, tranches, fees, terms, other_terms,
+            tc, tm, tp, tw, tw_call, measure, tf, out,
         )  # fmt: skip

@@ -230,6 +230,13 @@ def apply_waterfall(
     Fewer months than ``n_months`` run when the clean-up call is exercised. Compiled with
     numba; runs as plain Python under ``NUMBA_DISABLE_JIT=1``.
     """
+    start_waterfall(tranches, terms, work)
+    return run_months(0, out.balance.shape[0], program, tranches, fees, months, terms, work, out)
+
+
+@kernel
+def start_waterfall(tranches: TrancheArrays, terms: DealTerms, work: Workspace) -> None:
+    """Set ``work`` to the structure's state before its first projected month."""
     for tranche in range(work.balance.shape[0]):
         work.balance[tranche] = tranches.balance[tranche]
         work.unpaid_interest[tranche] = tranches.unpaid_interest[tranche]
@@ -239,8 +246,27 @@ def apply_waterfall(
     work.status[_STEPPED] = 1.0 if terms.is_stepped_down else 0.0
     work.status[_OC_TARGET] = terms.oc_target
     work.status[_CUMULATIVE_LOSS] = terms.cumulative_loss_start
-    n_months = out.balance.shape[0]
-    for month in range(n_months):
+
+
+@kernel
+def run_months(
+    first: int,
+    stop: int,
+    program: WaterfallProgram,
+    tranches: TrancheArrays,
+    fees: FeeArrays,
+    months: MonthArrays,
+    terms: DealTerms,
+    work: Workspace,
+    out: PaymentsOut,
+) -> int:
+    """Run months ``first`` to ``stop - 1`` from the state in ``work``; return the month
+    after the last one run (``stop``, or the month after an exercised clean-up call).
+
+    Each month writes only its own row of ``out``, and carries everything the next month
+    needs in ``work``: a run split in two calls equals the run in one.
+    """
+    for month in range(first, stop):
         is_called = _collect(month, tranches, months, terms, work, out)
         _accrue(month, tranches, fees, months, terms, work, out)
         _test_structure(month, tranches, months, terms, work, out)
@@ -248,7 +274,20 @@ def apply_waterfall(
         _close_month(month, tranches, terms, work, out)
         if is_called:
             return month + 1
-    return int(n_months)
+    return stop
+
+
+@kernel
+def first_call_month(months: MonthArrays, terms: DealTerms) -> int:
+    """The first month (0-based) the pool is at or below the clean-up call's level, by the
+    test ``_collect`` makes; the number of months when it never is."""
+    n_months = int(months.group_balance.shape[0] - 1)
+    if terms.call_share <= 0.0:
+        return n_months
+    for month in range(n_months):
+        if months.group_balance[month + 1].sum() <= terms.call_share * terms.cutoff_balance:
+            return month
+    return n_months
 
 
 @inline_kernel

@@ -229,8 +229,8 @@ def _blocks(
     first_block: int = 0,
 ) -> Iterator[GridResult]:
     """The grid's blocks, each with the clean-up call the other way beside it where the deal
-    has a call (as ``run_grid`` and the CLI measure a whole grid)."""
-    blocks = grid_blocks(
+    has a call (as the CLI measures a whole grid)."""
+    return grid_blocks(
         deal,
         base,
         points,
@@ -238,22 +238,8 @@ def _blocks(
         by_class=by_class,
         block_size=block_size,
         first_block=first_block,
+        with_other_horizon=True,
     )
-    other = other_horizon(deal, base)
-    if other is None:
-        yield from blocks
-        return
-    other_blocks = grid_blocks(
-        deal,
-        other[0],
-        points,
-        price,
-        by_class=by_class,
-        block_size=block_size,
-        first_block=first_block,
-    )
-    for part, other_part in zip(blocks, other_blocks, strict=True):
-        yield part.with_other_horizon(other_part, other[1])
 
 
 def stream_grid_parquet(
