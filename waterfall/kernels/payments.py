@@ -457,11 +457,11 @@ def _accrue(
     if net_shortfall > 0.0:
         _reduce_current_interest(net_shortfall, work.due_current, out.interest_reduction[month])
     for tranche in range(work.balance.shape[0]):
-        fraction = act_360 if tranches.is_act_360[tranche] == 1 else 1.0 / 12.0
         carried = work.unpaid_interest[tranche]
-        work.due_carried[tranche] = carried + cents(
-            carried * out.coupon[month, tranche] * fraction
-        )
+        if carried != 0.0:
+            fraction = act_360 if tranches.is_act_360[tranche] == 1 else 1.0 / 12.0
+            carried += cents(carried * out.coupon[month, tranche] * fraction)
+        work.due_carried[tranche] = carried
         out.interest_due[month, tranche] = work.due_current[tranche]
 
 
@@ -725,13 +725,17 @@ def _pay_interest(
     paid: F64Array,
 ) -> None:
     """Pay current and/or carried interest to ``targets`` from interest collections."""
-    owed[:] = 0.0
+    is_owed = False
     for tranche in targets:
         # a CARRIED step pays everything still owed: earlier months' shortfalls and any of
         # this month's current interest an earlier step could not pay (unpaid interest amount)
-        owed[tranche] += due_current[tranche]
+        owed[tranche] = 0.0 + due_current[tranche]
         if part != InterestPart.CURRENT:
             owed[tranche] += due_carried[tranche]
+        if owed[tranche] != 0.0:
+            is_owed = True
+    if not is_owed:
+        return  # nothing owed (most months of a carried step): nothing would change
     if mode == Mode.BY_GROUP:
         _split_by_group(
             targets, owed, group_weight, tranche_group, Account.INTEREST, accounts, paid
@@ -767,12 +771,15 @@ def _split(
     ``only_group`` set, only the targets of that loan group take part.
     """
     available = accounts[account]
-    total = 0.0
-    for tranche in targets:
-        if only_group == ANY_GROUP or tranche_group[tranche] == only_group:
-            total += owed[tranche]
-    if total <= 0.0 or available <= 0.0:
+    if available <= 0.0:
         return
+    total = 0.0
+    if mode != Mode.SEQUENTIAL:
+        for tranche in targets:
+            if only_group == ANY_GROUP or tranche_group[tranche] == only_group:
+                total += owed[tranche]
+        if total <= 0.0:
+            return
     if mode == Mode.SEQUENTIAL or available >= total:
         for tranche in targets:
             if only_group != ANY_GROUP and tranche_group[tranche] != only_group:
@@ -803,7 +810,7 @@ def _split(
     accounts[account] = available
 
 
-@kernel
+@inline_kernel
 def _split_by_group(
     targets: I64Array,
     owed: F64Array,
@@ -838,7 +845,7 @@ def _split_by_group(
     _split(targets, Mode.PRO_RATA, owed, account, accounts, paid, tranche_group, ANY_GROUP)
 
 
-@kernel
+@inline_kernel
 def _has_group(targets: I64Array, tranche_group: I64Array, group: int) -> bool:
     """Return True when one of ``targets`` belongs to ``group``."""
     for tranche in targets:
@@ -907,7 +914,6 @@ def _pay_principal(
     be paid down to ``min(credit_target x pool, pool - OC floor)``, the usual post-stepdown
     class target (the pool is the month-end balance).
     """
-    owed[:] = 0.0
     for tranche in targets:
         owed[tranche] = balance[tranche]
     budget = accounts[Account.PRINCIPAL]
