@@ -25,6 +25,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import numpy as np
+
 from waterfall._jit import inline_kernel, kernel, literal_unroll
 from waterfall._types import F64Array, I64Array
 from waterfall.kernels.collateral import (
@@ -393,7 +395,8 @@ def _run_one(
     needs_called = is_both or is_base_called
     start_waterfall(tranches, terms, work)
     call = first_call_month(months, terms)
-    ran = run_months(0, call, program, tranches, fees, months, uncalled, work, pay)
+    first = int(np.int64(0))  # not the literal 0: numba would compile run_months again for it
+    ran = run_months(first, call, program, tranches, fees, months, uncalled, work, pay)
     if call < n_months:
         if needs_called:
             _copy_work(work, _work_slab(tw_call, slab))

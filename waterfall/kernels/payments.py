@@ -192,7 +192,7 @@ rounds up too, about one payment in a million.
 """
 
 
-@inline_kernel
+@kernel
 def cents(amount: float) -> float:
     """Round half away from zero to the cent, as trustees round each payment.
 
@@ -231,7 +231,10 @@ def apply_waterfall(
     numba; runs as plain Python under ``NUMBA_DISABLE_JIT=1``.
     """
     start_waterfall(tranches, terms, work)
-    return run_months(0, out.balance.shape[0], program, tranches, fees, months, terms, work, out)
+    first = int(np.int64(0))  # not the literal 0: numba would compile run_months again for it
+    return run_months(
+        first, out.balance.shape[0], program, tranches, fees, months, terms, work, out
+    )
 
 
 @kernel
@@ -334,7 +337,7 @@ def _collect(
     return is_called
 
 
-@inline_kernel
+@kernel
 def _cap_contract_payment(
     notional: float,
     index_rate: float,
@@ -538,7 +541,7 @@ def _reduce_current_interest(shortfall: float, due_current: F64Array, reduction:
         left -= amount
 
 
-@inline_kernel
+@kernel
 def _coupon(kind: int, fixed_rate: float, margin: float, index_rate: float) -> float:
     """Return the uncapped annual coupon of a tranche (the margin in force this month)."""
     if kind == Coupon.FIXED:
@@ -603,7 +606,7 @@ def _test_structure(
     out.is_trigger_event[month] = work.status[_TRIGGERED]
 
 
-@inline_kernel
+@kernel
 def _runs(when: int, stepped: float, triggered: float) -> bool:
     """Return True when a step with condition ``when`` runs this month.
 
@@ -705,7 +708,7 @@ def _run_program(
             accounts[:] = 0.0
 
 
-@inline_kernel
+@kernel
 def _fee_due(annual_rate: float, monthly_amount: float, pool_begin: float) -> float:
     """One month of a fee: a 30/360 rate on the beginning pool balance plus a fixed amount."""
     return cents(annual_rate / 12.0 * pool_begin + monthly_amount)
@@ -810,7 +813,7 @@ def _split(
     accounts[account] = available
 
 
-@inline_kernel
+@kernel
 def _split_by_group(
     targets: I64Array,
     owed: F64Array,
@@ -845,7 +848,7 @@ def _split_by_group(
     _split(targets, Mode.PRO_RATA, owed, account, accounts, paid, tranche_group, ANY_GROUP)
 
 
-@inline_kernel
+@kernel
 def _has_group(targets: I64Array, tranche_group: I64Array, group: int) -> bool:
     """Return True when one of ``targets`` belongs to ``group``."""
     for tranche in targets:
