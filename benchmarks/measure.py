@@ -126,13 +126,13 @@ def kernel_per_scenario(grid: Path, repeats: int) -> float:
 import statistics, sys, time, numba
 from waterfall import load_deal
 from waterfall.grid import load_grid
-from waterfall.grid.run import _prepare, _run_block, scenario_for
+from waterfall.grid.run import _prepare, _run_block
 from waterfall.scenario import load_scenario
 numba.set_num_threads(1)
 deal = load_deal({str(DEAL)!r})
 base = load_scenario(deal.default_scenario)
 points = load_grid({str(grid)!r}).points
-prep = _prepare(deal, base, [scenario_for(base, p) for p in points])
+prep = _prepare(deal, base, points)
 _run_block(prep, deal, base, slice(0, 2))
 times = []
 for _ in range({repeats}):

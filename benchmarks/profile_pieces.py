@@ -93,7 +93,7 @@ def main() -> None:
         for c, m, p in zip(compiled, months, pays, strict=True):
             _empty(c.program, c.tranches, c.fees, m, c.terms, work, p)
 
-    prep = _prepare(deal, base, scenarios)
+    prep = _prepare(deal, base, points)
     collateral(), fill(), waterfall(), dispatch()
     _run_block(prep, deal, base, slice(0, 2))
     run_grid(deal, base, points[:2])

@@ -108,8 +108,7 @@ def test_grid_400_kernel_threads(benchmark: Any, threads: int) -> None:
     benchmark.group = "grid-kernel-threads"
     _machine(benchmark)
     benchmark.extra_info["scenarios"] = len(LARGE_GRID)
-    scenarios = [scenario_for(BASE_SCENARIO, point) for point in LARGE_GRID]
-    prep = _prepare(DEAL, BASE_SCENARIO, scenarios)
+    prep = _prepare(DEAL, BASE_SCENARIO, LARGE_GRID)
     _run_block(prep, DEAL, BASE_SCENARIO, slice(0, 2))
     out = benchmark.pedantic(
         _run_block, args=(prep, DEAL, BASE_SCENARIO, slice(0, 400)), rounds=3, iterations=1

@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from waterfall._types import F64Array
 from waterfall.compile import CompiledDeal, compile_deal, index_rates, monthly_rates
 from waterfall.deal.model import Deal
 from waterfall.engine import allocate_payments, allocate_workspace, start_balance
-from waterfall.grid.spec import AXES, GridPoint, Multiplier
+from waterfall.grid.spec import AXES, AxisValue, GridPoint, Multiplier
 from waterfall.kernels.collateral import CollateralOut
 from waterfall.kernels.grid import (
     N_FLOW_MEASURES,
@@ -60,24 +60,31 @@ CACHE_LINE_DOUBLES = 8
 
 def scenario_for(base: Scenario, point: GridPoint) -> Scenario:
     """The full scenario of a grid point: the base with the point's values put in."""
-    changes: dict[str, Any] = {}
-    for name, measure, value in (
-        ("prepayment", "cpr", point.cpr),
-        ("default", "cdr", point.cdr),
-        ("severity", "severity", point.severity),
-    ):
-        if isinstance(value, Multiplier):
-            curve: Curve = getattr(base, name)
-            changes[name] = dataclasses.replace(curve, scale=curve.scale * value.factor)
-        elif isinstance(value, Curve):
-            changes[name] = value
-        elif value is not None:
-            changes[name] = Curve(measure, float(value))
-    if point.lag is not None:
-        changes["recovery_lag_months"] = int(point.lag)
-    if point.libor is not None:
-        changes["libor"] = Curve("libor", float(point.libor))
-    return dataclasses.replace(base, **changes)
+    return dataclasses.replace(
+        base,
+        prepayment=_curve(base.prepayment, "cpr", point.cpr),
+        default=_curve(base.default, "cdr", point.cdr),
+        severity=_curve(base.severity, "severity", point.severity),
+        recovery_lag_months=_lag(base, point.lag),
+        libor=_libor(base, point.libor),
+    )
+
+
+def _curve(curve: Curve, measure: str, value: AxisValue | None) -> Curve:
+    """A scenario's curve with a grid point's value put in (None: the base's ``curve``)."""
+    if isinstance(value, Multiplier):
+        return dataclasses.replace(curve, scale=curve.scale * value.factor)
+    if isinstance(value, Curve):
+        return value
+    return curve if value is None else Curve(measure, float(value))
+
+
+def _lag(base: Scenario, lag: int | None) -> int:
+    return base.recovery_lag_months if lag is None else int(lag)
+
+
+def _libor(base: Scenario, libor: float | None) -> Curve | None:
+    return base.libor if libor is None else Curve("libor", float(libor))
 
 
 def _shown(curve: Curve | None, measure: str, fallback: float) -> float | str:
@@ -93,6 +100,30 @@ def _shown(curve: Curve | None, measure: str, fallback: float) -> float | str:
         return float(curve.spec)
     shown = str(curve)
     return shown.removeprefix(f"{measure} ") if curve.measure == measure else shown
+
+
+def point_axes(deal: Deal, base: Scenario) -> Callable[[GridPoint], dict[str, float | int | str]]:
+    """``describe(deal, scenario_for(base, point))`` as a function of the point, without
+    building the scenario: a number is shown as itself, a left-out value as the base's."""
+    shown = describe(deal, base)
+
+    def curve_axis(value: AxisValue | None, curve: Curve, measure: str) -> float | int | str:
+        if value is None:
+            return shown[measure]
+        if isinstance(value, Multiplier | Curve):
+            return _shown(_curve(curve, measure, value), measure, 0.0)
+        return float(value)  # what _shown gives for Curve(measure, float(value))
+
+    def axes(point: GridPoint) -> dict[str, float | int | str]:
+        return {
+            "cpr": curve_axis(point.cpr, base.prepayment, "cpr"),
+            "cdr": curve_axis(point.cdr, base.default, "cdr"),
+            "severity": curve_axis(point.severity, base.severity, "severity"),
+            "lag": shown["lag"] if point.lag is None else int(point.lag),
+            "libor": shown["libor"] if point.libor is None else float(point.libor),
+        }
+
+    return axes
 
 
 def grid_kernel_needs_compiling() -> bool:
@@ -111,12 +142,43 @@ def describe(deal: Deal, scenario: Scenario) -> dict[str, float | int | str]:
     }
 
 
+class GridScenarios(Sequence[Scenario]):
+    """A grid's scenarios, each built from the base and its point when it is read
+    (``scenario_for``): a block's result does not build a thousand scenarios up front."""
+
+    __slots__ = ("base", "points")
+
+    def __init__(self, base: Scenario, points: Iterable[GridPoint]) -> None:
+        self.base = base
+        self.points = tuple(points)
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    @overload
+    def __getitem__(self, index: int) -> Scenario: ...
+    @overload
+    def __getitem__(self, index: slice) -> GridScenarios: ...
+    def __getitem__(self, index: int | slice) -> Scenario | GridScenarios:
+        if isinstance(index, slice):
+            return GridScenarios(self.base, self.points[index])
+        return scenario_for(self.base, self.points[index])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a tuple, but not hashable as one
+
+    def __repr__(self) -> str:
+        return f"GridScenarios({len(self.points)} points)"
+
+
 @dataclass(frozen=True)
 class GridResult:
     """Metrics of every class under every scenario: arrays (n_scenarios, n_classes)."""
 
     deal_name: str
-    scenarios: tuple[Scenario, ...]
+    scenarios: Sequence[Scenario]  # a tuple, or GridScenarios built when read
     axes: tuple[dict[str, float | int | str], ...]  # per scenario: cpr, cdr, ... as shown
     class_names: tuple[str, ...]
     metrics: dict[str, F64Array]  # METRIC_COLUMNS -> (n_scenarios, n_classes), NaN = none
@@ -200,14 +262,15 @@ class _Prepared(NamedTuple):
 def _prepare(
     deal: Deal,
     base: Scenario,
-    scenarios: Iterable[Scenario],
+    points: Iterable[GridPoint],
     by_class: Mapping[str, float] | None = None,
     price: float = 100.0,
     with_other_horizon: bool = False,
 ) -> _Prepared:
-    """Curve tables (each distinct curve once) and every scenario's row numbers into them.
+    """Curve tables (each distinct curve once) and every point's row numbers into them.
 
-    ``scenarios`` is read once, so a generator keeps a million scenarios out of memory.
+    ``points`` is read once, so a generator keeps a million points out of memory. A point's
+    value is turned into its scenario's curve once per distinct value, not once per point.
     ``with_other_horizon`` measures the clean-up call the other way too (a deal with a call).
     """
     compiled = compile_deal(deal, base)
@@ -219,15 +282,23 @@ def _prepare(
     def row(table: str, key: Any) -> int:
         return keys[table].setdefault(key, len(keys[table]))
 
+    # the row of each distinct value of a point's field: the rows of scenario_for's curves
+    prepayment = _RowOf(lambda cpr: row("prepayment", _curve(base.prepayment, "cpr", cpr)))
+    default = _RowOf(
+        lambda key: row("default", (_curve(base.default, "cdr", key[0]), _lag(base, key[1])))
+    )
+    severity = _RowOf(lambda sev: row("severity", _curve(base.severity, "severity", sev)))
+    lag = _RowOf(lambda months: row("lag", _lag(base, months)))
+    libor = _RowOf(lambda rate: row("index_row", _libor(base, rate)))
     indices = array.array("q")
-    for s in scenarios:
+    for p in points:
         indices.extend(
             (
-                row("prepayment", s.prepayment),
-                row("default", (s.default, s.recovery_lag_months)),
-                row("severity", s.severity),
-                row("lag", s.recovery_lag_months),
-                row("index_row", s.libor),
+                prepayment[p.cpr],
+                default[p.cdr, p.lag],
+                severity[p.severity],
+                lag[p.lag],
+                libor[p.libor],
             )
         )
 
@@ -257,6 +328,21 @@ def _prepare(
     prices = class_prices(deal, classes, price, by_class or {})
     horizon = other[1] if other else ""
     return _Prepared(compiled, tables, rows, classes, prices, horizon, other_terms)
+
+
+class _RowOf(dict[Any, int]):
+    """Row numbers by a point's value, each distinct value resolved once by ``resolve``.
+
+    Equal values share a row, as the equal curves they give do in ``_prepare``'s tables.
+    """
+
+    def __init__(self, resolve: Callable[[Any], int]) -> None:
+        super().__init__()
+        self.resolve = resolve
+
+    def __missing__(self, value: Any) -> int:
+        row = self[value] = self.resolve(value)
+        return row
 
 
 def _slabs(template: tuple[Any, ...], kind: type, n_slabs: int) -> Any:
@@ -365,7 +451,7 @@ def grid_blocks(
     prep = _prepare(
         deal,
         base,
-        (scenario_for(base, p) for p in points),
+        points,
         by_class,
         price,
         with_other_horizon=with_other_horizon,
@@ -399,12 +485,13 @@ def _block_results(
     def start(block: slice) -> Future[GridOut] | None:
         return ahead.submit(_run_block, prep, deal, base, block) if ahead else None
 
+    axes = point_axes(deal, base)
     running = start(blocks[0]) if blocks else None
     for position, block in enumerate(blocks):
         out = running.result() if running else _run_block(prep, deal, base, block)
         if position + 1 < len(blocks):
             running = start(blocks[position + 1])
-        scenarios = tuple(scenario_for(base, point) for point in points[block])
+        block_points = points[block]
         losses = principal_losses(out.writedown, out.ending_balance, out.pool_end)
         other_metrics = (
             measured_metrics(
@@ -415,8 +502,8 @@ def _block_results(
         )
         yield GridResult(
             deal_name=deal.name,
-            scenarios=scenarios,
-            axes=tuple(describe(deal, s) for s in scenarios),
+            scenarios=GridScenarios(base, block_points),
+            axes=tuple(map(axes, block_points)),
             class_names=names,
             metrics=measured_metrics(
                 prep.compiled, prep.classes, out.measures, losses, out.collateral_loss
@@ -482,7 +569,7 @@ def concatenate(parts: Sequence[GridResult]) -> GridResult:
     first = parts[0]
     return GridResult(
         deal_name=first.deal_name,
-        scenarios=tuple(s for part in parts for s in part.scenarios),
+        scenarios=_joined([part.scenarios for part in parts]),
         axes=tuple(a for part in parts for a in part.axes),
         class_names=first.class_names,
         metrics={
@@ -498,10 +585,19 @@ def concatenate(parts: Sequence[GridResult]) -> GridResult:
     )
 
 
+def _joined(parts: list[Sequence[Scenario]]) -> Sequence[Scenario]:
+    """Blocks' scenarios one after another, still built only when read where they were."""
+    lazy = [part for part in parts if isinstance(part, GridScenarios)]
+    if lazy and len(lazy) == len(parts) and all(part.base == lazy[0].base for part in lazy):
+        return GridScenarios(lazy[0].base, [point for part in lazy for point in part.points])
+    return tuple(scenario for part in parts for scenario in part)
+
+
 __all__ = [
     "AXES",
     "METRIC_COLUMNS",
     "GridResult",
+    "GridScenarios",
     "concatenate",
     "grid_blocks",
     "run_grid",

@@ -12,6 +12,7 @@ runs the remaining blocks, so the finished file has the same bytes as an uninter
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -20,6 +21,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from waterfall._types import F64Array
 from waterfall.deal.model import Deal
 from waterfall.grid.run import (
     METRIC_COLUMNS,
@@ -71,54 +75,116 @@ def grid_fingerprint(
 def csv_rows(part: GridResult, *, header: bool) -> str:
     """The CSV text of one block: ``report.grid.grid_csv``' lines for its rows, byte for byte.
 
-    Written cell by cell from the metric arrays rather than through ``GridResult.rows()``
-    dicts (the rows are most of a large grid's time on one core); the axes and class cells,
-    which may be text, go through the csv module once a scenario.
+    Written a column at a time from the metric arrays rather than through
+    ``GridResult.rows()`` dicts (the rows were most of a large grid's Python time): each
+    metric column is formatted in one pass (``value_texts``, ``dollar_texts``,
+    ``month_texts``), then each line is one join. The axes and class cells, which may be
+    text, go through the csv module when they are text.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if header:
         writer.writerow(columns(part))
-    lines = [buffer.getvalue()] if header else []
+    head = buffer.getvalue()
     names = [_csv_line([name]) for name in part.class_names]
-    kinds = [
-        (_MONTH if metric.endswith("_month") else _DOLLARS if metric == "writedown" else _VALUE)
-        for metric in METRIC_COLUMNS
+    if not part.axes or not names:
+        return head
+    n_classes = len(names)
+    axes = [
+        _axis_texts([a[axis] for a in part.axes]) for axis in COLUMNS[: COLUMNS.index("class")]
     ]
-    values = [part.metrics[metric].tolist() for metric in METRIC_COLUMNS] if part.axes else []
-    others = (
-        [part.other_metrics[metric].tolist() for metric in OTHER_HORIZON_METRICS]
-        if part.axes and part.other_horizon
-        else []
-    )
-    axes_names = COLUMNS[: COLUMNS.index("class")]
-    pool_loss = METRIC_COLUMNS.index("cumulative_loss_pct")  # one value for every class
-    for s, axes in enumerate(part.axes):
-        prefix = _csv_line([_cell(axes[a]) for a in axes_names])
-        loss = _format(_VALUE, values[pool_loss][s][0]) if names else ""
-        for c, name in enumerate(names):
-            cells = [
-                loss if at == pool_loss else _format(kinds[at], values[at][s][c])
-                for at in range(len(kinds))
-            ]
-            cells += [_format(_VALUE, other[s][c]) for other in others]
-            lines.append(f"{prefix},{name},{','.join(cells)}\n")
-    return "".join(lines)
+    leads = [
+        f"{prefix},{name}" for prefix in map(",".join, zip(*axes, strict=True)) for name in names
+    ]
+    cells = []
+    for metric in METRIC_COLUMNS:
+        values = part.metrics[metric]
+        if metric == "cumulative_loss_pct":  # one value for every class: the first's
+            cells.append([text for text in value_texts(values[:, 0]) for _ in range(n_classes)])
+        elif metric.endswith("_month"):
+            cells.append(month_texts(values.ravel()))
+        elif metric == "writedown":
+            cells.append(dollar_texts(values.ravel()))
+        else:
+            cells.append(value_texts(values.ravel()))
+    if part.other_horizon:
+        cells += [value_texts(part.other_metrics[m].ravel()) for m in OTHER_HORIZON_METRICS]
+    rows = map(",".join, zip(leads, *cells, strict=True))
+    return head + "\n".join(rows) + "\n"
 
 
-_MONTH, _DOLLARS, _VALUE = 0, 1, 2
+def value_texts(values: F64Array) -> list[str]:
+    """``repr(round(v, 10))`` of each value, NaN as an empty cell (a 1-D array).
+
+    Notes
+    -----
+    Where ``1e-4 <= |v| < 1e5`` this is ``f"{v:.10f}"`` with its trailing zeros cut (one
+    kept after the point). Both ``round`` and ``:.10f`` give D, ``v`` correctly rounded to
+    10 places. ``round`` returns the double nearest D and ``repr`` the shortest decimal that
+    reads back as that double. Below 1e5, D has at most 15 significant digits, and two
+    decimals of at most 15 significant digits never read back as the same double (IEEE
+    double's 15-digit round trip), so that shortest decimal is D itself; from 1e-4 up,
+    ``repr`` writes it without an exponent. Elsewhere (zero, tiny, large, infinite) each
+    value goes through ``repr(round(v, 10))``.
+    """
+    size = np.abs(values)
+    is_plain = (size >= 1e-4) & (size < 1e5)  # False for NaN
+    if is_plain.all():
+        texts = [f"{v:.10f}".rstrip("0") for v in values.tolist()]
+    else:
+        cells = np.full(len(values), "", dtype=object)
+        cells[is_plain] = [f"{v:.10f}".rstrip("0") for v in values[is_plain].tolist()]
+        texts = cells.tolist()
+        for at in np.flatnonzero(~is_plain & (values == values)).tolist():
+            texts[at] = repr(round(float(values[at]), 10))
+    # a value whole to 10 places lost every digit after the point: put one zero back (only
+    # values within 1e-9 of a whole number can be; the difference is exact, Sterbenz)
+    plain = np.where(is_plain, values, 0.5)
+    for at in np.flatnonzero(np.abs(plain - np.rint(plain)) < 1e-9).tolist():
+        if texts[at].endswith("."):
+            texts[at] += "0"
+    return texts
 
 
-def _format(kind: int, value: float) -> str:
-    if value != value:  # NaN: not defined, an empty cell
-        return ""
-    if kind == _MONTH:
-        return str(int(value))
-    if kind == _DOLLARS:
-        if value == 0.0:
-            return "0.0"  # most classes lose nothing; either zero prints so
-        return repr(round(round(value, 2) + 0.0, 10))  # to the cent, as GridResult.rows()
-    return repr(round(value, 10))
+def dollar_texts(values: F64Array) -> list[str]:
+    """Dollars to the cent as ``GridResult.rows()`` gives them and ``_cell`` writes them:
+    ``repr(round(round(v, 2) + 0.0, 10))``, zero as ``0.0``, NaN as an empty cell.
+
+    Notes
+    -----
+    Where ``|v| < 1e13`` this is ``f"{v:.2f}"`` with a trailing zero cut, and ``-0.0``
+    written ``0.0`` (the ``+ 0.0``). ``round(v, 2)`` is C, the double nearest D2 (``v`` to
+    the cent, which ``:.2f`` writes); D2 has at most 15 significant digits, so ``repr(C)``
+    is D2 (see ``value_texts``). ``round(C, 10)`` is C again: below 2**19 C is within
+    2**-35 of D2, so C to 10 places is D2; from 2**19 on, doubles are more than 1e-10
+    apart, so the double nearest C to 10 places is C.
+    """
+    texts = [s[:-1] if s[-1] == "0" else s for s in [f"{v:.2f}" for v in values.tolist()]]
+    is_plain = np.abs(values) < 1e13  # False for NaN
+    for at in np.flatnonzero(~is_plain | (np.signbit(values) & (values > -0.01))).tolist():
+        value = float(values[at])
+        texts[at] = "" if value != value else repr(round(round(value, 2) + 0.0, 10))
+    return texts
+
+
+def month_texts(values: F64Array) -> list[str]:
+    """``str(int(v))`` of each month number, NaN as an empty cell."""
+    if (np.abs(values) < 2.0**53).all():  # no NaN, and exact as int64
+        return list(map(str, values.astype(np.int64).tolist()))
+    return ["" if v != v else str(int(v)) for v in values.tolist()]
+
+
+def _axis_texts(values: list[Any]) -> list[str]:
+    """One axis's cells as ``grid_csv`` writes them (text through the csv module)."""
+    if all(type(value) is float and value == value for value in values):
+        return value_texts(np.array(values, dtype=np.float64))
+    return [_csv_cell(_cell(value)) for value in values]
+
+
+@functools.lru_cache(maxsize=4096)
+def _csv_cell(text: str) -> str:
+    """One cell of a line of several (a lone empty cell would be written as ``""``)."""
+    return _csv_line([text]) if text else ""
 
 
 def _csv_line(cells: list[str]) -> str:
