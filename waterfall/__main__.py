@@ -1,3 +1,3 @@
-from waterfall.cli import main
+from waterfall.cli import console_main
 
-raise SystemExit(main())
+console_main()

@@ -10,7 +10,9 @@ warm start stays fast.
 from __future__ import annotations
 
 import hashlib
+import importlib.abc
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +46,38 @@ def _cache_dir() -> Path:
 # numba's cache locators read config.CACHE_DIR when a function is decorated, so setting it
 # here, before any kernel module is imported, is enough.
 numba.config.CACHE_DIR = str(_cache_dir())  # type: ignore[attr-defined]  # set at import
+
+
+class _WithoutScipyLinalg(importlib.abc.MetaPathFinder):
+    """An import finder that refuses ``scipy.linalg`` (installed while numba's array maths
+    module loads)."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname == "scipy.linalg" or fullname.startswith("scipy.linalg."):
+            raise ImportError(f"{fullname} is not loaded for numba's BLAS check")
+
+
+def _load_array_maths_without_blas() -> None:
+    """Load ``numba.np.arraymath`` without its BLAS check importing ``scipy.linalg``.
+
+    numba loads that module with the first kernel it compiles or loads from the cache, and
+    the module asks once whether ``scipy.linalg.cython_blas`` imports, to offer ``np.dot``
+    and ``np.linalg`` in kernels. Our kernels use no BLAS, and that import (scipy.linalg,
+    which pulls in numpy.f2py) was 0.17-0.28 s of a warm ``waterfall run`` of 0.85 s. It is
+    refused while the module loads, so numba records "no BLAS" (a kernel calling ``np.dot``
+    would not compile); ``scipy.linalg`` imports normally afterwards.
+    """
+    if "numba.np.arraymath" in sys.modules:
+        return
+    finder = _WithoutScipyLinalg()
+    sys.meta_path.insert(0, finder)
+    try:
+        import numba.np.arraymath  # noqa: F401  (loaded for its side effect, once)
+    finally:
+        sys.meta_path.remove(finder)
+
+
+_load_array_maths_without_blas()
 
 _NO_RUNTIME: dict[str, Any] = {"_nrt": False}
 """numba's switch for its runtime (reference counting); internal, so not in its stubs."""

@@ -406,6 +406,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = real_stdout
 
 
+def console_main() -> NoReturn:
+    """The ``waterfall`` command: ``main``, then a quick exit with its code.
+
+    Once the output is flushed nothing is left to do, and the interpreter's shutdown
+    (tearing down numba's and LLVM's objects one by one) took 0.11 s of a 0.7 s warm
+    ``waterfall run``; ``os._exit`` skips it. Every file a command writes is closed (and
+    renamed into place) before ``main`` returns.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)  # output that cannot be flushed: the usual shutdown deals with it
+    os._exit(code)
+
+
 COMPILING_COMMANDS = ("run", "pool", "reconcile", "calibrate", "breakeven", "price-table", "grid")
 COMPILE_NOTICE = "compiling the kernels (first run only)..."
 

@@ -1,0 +1,50 @@
+"""What a warm start skips, and that skipping it loses nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEAL = "deals/2002-HE1.yaml"
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
+    )
+
+
+def test_kernels_run_without_importing_scipy_linalg_which_still_imports_after() -> None:
+    done = _python(
+        "import sys\n"
+        "from waterfall import load_deal\n"
+        "from waterfall.engine import run\n"
+        "from waterfall.scenario import load_scenario\n"
+        f"deal = load_deal({DEAL!r})\n"
+        "run(deal, load_scenario(deal.default_scenario))\n"
+        "print('scipy.linalg' in sys.modules)\n"
+        "import scipy.linalg\n"
+        "from scipy.optimize import brentq\n"
+        "print(round(brentq(lambda x: x * x - 2.0, 0.0, 2.0), 6))\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "1.414214"]
+
+
+def test_the_command_exits_quickly_with_all_its_output_and_its_code() -> None:
+    command = [sys.executable, "-m", "waterfall", "run", DEAL, "--cpr", "30", "--format", "json"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["classes"]  # the whole document came out before the exit
+    bad = subprocess.run(
+        [sys.executable, "-m", "waterfall", "run", "no-such-deal.yaml"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("no-such-deal.yaml:0:0: cannot read the file")
