@@ -161,7 +161,19 @@ def measure_inputs(
         ),
         days=flow_days(flow_times(deal, compiled)),
         act_360_fraction=np.ascontiguousarray(compiled.calendar.act_360_fraction),
+        watched=settling_watch(deal, compiled, classes),
     )
+
+
+def settling_watch(deal: Deal, compiled: CompiledDeal, classes: Sequence[int]) -> I64Array:
+    """The tranches whose settling may end a grid scenario's run early: the measured classes
+    and every certificate (whose write-downs and balances the measures read). Empty, so every
+    month runs, when a measured class is interest-only: its notional follows a schedule, not
+    its payments."""
+    if any(compiled.tranches.is_notional[t] == 1 for t in classes):
+        return np.zeros(0, dtype=np.int64)
+    certificates = np.flatnonzero(compiled.tranches.is_certificate == 1)
+    return np.union1d(np.array(classes, dtype=np.int64), certificates).astype(np.int64)
 
 
 def measured_metrics(

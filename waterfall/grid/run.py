@@ -379,10 +379,6 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
         ending_balance=np.zeros((n, n_tranches)),
         pool_end=np.zeros(n),
         collateral_loss=np.zeros(n),
-        collateral_defaults=np.zeros(n),
-        months_run=np.zeros(n, dtype=np.int64),
-        stepdown_month=np.zeros(n, dtype=np.int64),
-        trigger_month=np.zeros(n, dtype=np.int64),
     )
     shared = DealInputs(
         performing_balance=compiled.collateral.performing_balance,
@@ -417,7 +413,7 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
         _slabs((np.zeros(n_months), np.zeros(n_months)), ThreadFlows, n_slabs),
         out,
     )
-    shares = [(t * n // n_threads, (t + 1) * n // n_threads, t * stride) for t in range(n_threads)]
+    shares = [(t, n, n_threads, t * stride) for t in range(n_threads)]
     if n_threads == 1:
         run_range(*shares[0], *arguments)
     else:

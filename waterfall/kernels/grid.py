@@ -206,6 +206,7 @@ class MeasureInputs(NamedTuple):
     price: F64Array  # (n_classes,) dirty price, dollars
     days: I64Array  # (n_months,) 30/360 days from settlement to each distribution
     act_360_fraction: F64Array  # (n_months,) accrual periods, actual days / 360
+    watched: I64Array  # tranches whose settling ends a scenario's run (empty: none does)
 
 
 class ThreadFlows(NamedTuple):
@@ -225,10 +226,6 @@ class GridOut(NamedTuple):
     ending_balance: F64Array  # (n_scenarios, n_tranches) balance after the last month run
     pool_end: F64Array  # (n_scenarios,) pool balance after the last month run
     collateral_loss: F64Array  # (n_scenarios,) realized losses, dollars
-    collateral_defaults: F64Array  # (n_scenarios,) new defaults, dollars (seed excluded)
-    months_run: I64Array  # (n_scenarios,) fewer than n_months when the call is exercised
-    stepdown_month: I64Array  # (n_scenarios,) first month stepped down, 1-based; 0 never
-    trigger_month: I64Array  # (n_scenarios,) first month a trigger is in effect; 0 never
 
 
 @kernel
@@ -306,14 +303,6 @@ def _zero(arrays: tuple[F64Array, ...]) -> None:
     """Zero every array of a NamedTuple of arrays (any shapes)."""
     for array in literal_unroll(arrays):
         array[...] = 0.0
-
-
-@kernel
-def _first_month(flags: F64Array, n_months: int) -> int:
-    for month in range(n_months):
-        if flags[month] > 0.5:
-            return month + 1
-    return 0
 
 
 @inline_kernel
@@ -395,35 +384,52 @@ def _run_one(
     needs_called = is_both or is_base_called
     start_waterfall(tranches, terms, work)
     call = first_call_month(months, terms)
+    # once the measured classes are settled and no penalties are left, later months cannot
+    # change what is measured (the residual takes the rest): the run stops there
+    watched = measure.watched
+    quiet_from = 0
+    for month in range(n_months):
+        if months.penalties[month] != 0.0:
+            quiet_from = month + 1
+    # (the months before the call are not cut short: the call month must be reached)
+    before_call = watched if call == n_months else watched[:0]
     first = int(np.int64(0))  # not the literal 0: numba would compile run_months again for it
-    ran = run_months(first, call, program, tranches, fees, months, uncalled, work, pay)
+    ran = run_months(
+        first, call, program, tranches, fees, months, uncalled, work, pay, before_call,
+        quiet_from,
+    )  # fmt: skip
     if call < n_months:
         if needs_called:
             _copy_work(work, _work_slab(tw_call, slab))
         if needs_uncalled:
-            ran = run_months(call, n_months, program, tranches, fees, months, uncalled, work, pay)
+            ran = run_months(
+                call, n_months, program, tranches, fees, months, uncalled, work, pay, watched,
+                quiet_from,
+            )  # fmt: skip
     if needs_uncalled:
         target = out.other_measures if is_base_called else out.measures
         if not is_base_called:
-            _store(scenario, ran, col, pay, out)
+            _store(scenario, ran, n_months, col, pay, out)
         _horizon(
-            scenario, ran, pay, months, measure, tf.paid[slab], tf.flows[slab], target,
-            not is_base_called, out,
+            scenario, ran, n_months, pay, months, measure, tf.paid[slab], tf.flows[slab],
+            target, not is_base_called, out,
         )  # fmt: skip
     if needs_called:
+        horizon = n_months
         if call < n_months:
             # the call month again, from the state before it, with the call exercised
             _zero_row(pay, call)
             ran = run_months(
                 call, call + 1, program, tranches, fees, months, called,
-                _work_slab(tw_call, slab), pay,
+                _work_slab(tw_call, slab), pay, watched, quiet_from,
             )  # fmt: skip
+            horizon = call + 1
         target = out.measures if is_base_called else out.other_measures
         if is_base_called:
-            _store(scenario, ran, col, pay, out)
+            _store(scenario, ran, horizon, col, pay, out)
         _horizon(
-            scenario, ran, pay, months, measure, tf.paid[slab], tf.flows[slab], target,
-            is_base_called, out,
+            scenario, ran, horizon, pay, months, measure, tf.paid[slab], tf.flows[slab],
+            target, is_base_called, out,
         )  # fmt: skip
 
 
@@ -431,6 +437,7 @@ def _run_one(
 def _horizon(
     scenario: int,
     ran: int,
+    horizon: int,
     pay: PaymentsOut,
     months: MonthArrays,
     measure: MeasureInputs,
@@ -440,15 +447,15 @@ def _horizon(
     is_base: bool,
     out: GridOut,
 ) -> None:
-    """Measure the classes of a run of ``ran`` months into ``measures[scenario]``; for the
-    base horizon, record the pool left."""
+    """Measure the classes of a run of ``ran`` months (the rest of the ``horizon`` pays
+    them nothing) into ``measures[scenario]``; for the base horizon, record the pool left."""
     pool_end = 0.0
     for group in range(months.group_balance.shape[1]):
-        pool_end += months.group_balance[ran, group]
+        pool_end += months.group_balance[horizon, group]
     pool_end = pool_end if pay.call_proceeds[ran - 1] == 0.0 else 0.0
     if is_base:
         out.pool_end[scenario] = pool_end
-    is_cut = pool_end > POOL_GONE and ran == pay.principal.shape[0]
+    is_cut = pool_end > POOL_GONE and horizon == pay.principal.shape[0]
     _measure(scenario, ran, is_cut, pay, measure, months.index_rate, paid, flows, measures)
 
 
@@ -525,19 +532,16 @@ def _measure(
 
 
 @kernel
-def _store(scenario: int, ran: int, col: CollateralOut, pay: PaymentsOut, out: GridOut) -> None:
-    """Copy one scenario's class totals and pool totals into the block's results."""
-    out.months_run[scenario] = ran
-    out.stepdown_month[scenario] = _first_month(pay.is_stepped_down, ran)
-    out.trigger_month[scenario] = _first_month(pay.is_trigger_event, ran)
+def _store(
+    scenario: int, ran: int, horizon: int, col: CollateralOut, pay: PaymentsOut, out: GridOut
+) -> None:
+    """Copy one scenario's class totals (of the ``ran`` months run) and pool totals (of the
+    ``horizon``) into the block's results."""
     loss = 0.0
-    defaults = 0.0
-    for month in range(ran):
+    for month in range(horizon):
         for group in range(col.principal_loss.shape[1]):
             loss += col.principal_loss[month, group]
-            defaults += col.new_defaults[month, group]
     out.collateral_loss[scenario] = loss
-    out.collateral_defaults[scenario] = defaults
     for tranche in range(pay.principal.shape[1]):
         written = 0.0
         for month in range(ran):
@@ -550,6 +554,7 @@ def _store(scenario: int, ran: int, col: CollateralOut, pay: PaymentsOut, out: G
 def run_range(
     first: int,
     stop: int,
+    step: int,
     slab: int,
     tables: ScenarioTables,
     rows: ScenarioRows,
@@ -568,7 +573,12 @@ def run_range(
     tf: ThreadFlows,
     out: GridOut,
 ) -> None:
-    """Run scenarios ``first`` to ``stop - 1`` one after another in slab ``slab``.
+    """Run scenarios ``first``, ``first + step``, ... below ``stop`` in slab ``slab``.
+
+    A block's threads take every ``step``-th scenario rather than a run of neighbours:
+    neighbouring grid points share a prepayment speed, and speeds cost differently (a fast
+    one pays its classes off early, and paid-off classes skip most steps), so halves of a
+    block split in two were unequal work.
 
     ``out`` must be zeros (months after a clean-up call stay zero). Each thread of a block
     makes one call (the kernel releases the GIL), with its own slab of the scratch arrays.
@@ -577,7 +587,7 @@ def run_range(
     -----
     Compiled with numba; runs as plain Python under ``NUMBA_DISABLE_JIT=1``.
     """
-    for scenario in range(first, stop):
+    for scenario in range(first, stop, step):
         _run_one(
             scenario, slab, tables, rows, shared, program, tranches, fees, terms, other_terms,
             tc, tm, tp, tw, tw_call, measure, tf, out,

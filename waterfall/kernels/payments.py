@@ -232,8 +232,10 @@ def apply_waterfall(
     """
     start_waterfall(tranches, terms, work)
     first = int(np.int64(0))  # not the literal 0: numba would compile run_months again for it
+    n_months = out.balance.shape[0]
+    every_month = program.targets[:0]  # no tranche watched: never stops early
     return run_months(
-        first, out.balance.shape[0], program, tranches, fees, months, terms, work, out
+        first, n_months, program, tranches, fees, months, terms, work, out, every_month, n_months
     )
 
 
@@ -262,12 +264,20 @@ def run_months(
     terms: DealTerms,
     work: Workspace,
     out: PaymentsOut,
+    watched: I64Array,
+    quiet_from: int,
 ) -> int:
     """Run months ``first`` to ``stop - 1`` from the state in ``work``; return the month
-    after the last one run (``stop``, or the month after an exercised clean-up call).
+    after the last one run (``stop``, the month after an exercised clean-up call, or the
+    month after the watched tranches settle).
 
     Each month writes only its own row of ``out``, and carries everything the next month
     needs in ``work``: a run split in two calls equals the run in one.
+
+    ``watched`` (tranche indices; empty: every month runs) stops the run once, from month
+    ``quiet_from`` on (no prepayment penalties left to collect), every watched tranche is
+    settled (``_is_settled``): no later month can pay or write down any of them, so a grid
+    that measures only them need not run those months.
     """
     for month in range(first, stop):
         is_called = _collect(month, tranches, months, terms, work, out)
@@ -277,7 +287,24 @@ def run_months(
         _close_month(month, tranches, terms, work, out)
         if is_called:
             return month + 1
+        if watched.shape[0] > 0 and month + 1 >= quiet_from:
+            owing = (work.balance, work.unpaid_interest, work.carryforward, work.unreimbursed)
+            if _is_settled(watched, owing):
+                return month + 1
     return stop
+
+
+@kernel
+def _is_settled(watched: I64Array, owing: tuple[F64Array, ...]) -> bool:
+    """True when no watched tranche has a balance or is owed anything: ``owing`` is the
+    balances, unpaid interest, basis-risk carry-forwards and unreimbursed write-downs. Such
+    a tranche accrues nothing, is paid no principal and cannot be written down, whatever
+    later months collect."""
+    for tranche in watched:
+        for amounts in owing:
+            if amounts[tranche] != 0.0:
+                return False
+    return True
 
 
 @kernel
