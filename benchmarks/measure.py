@@ -52,6 +52,10 @@ sys.exit(code)
 """
 """A command-line run in its own process that reports its wall time and peak RSS."""
 
+CONSOLE = "from waterfall.cli import console_main; console_main()"
+"""What the installed ``waterfall`` command runs (``python -m waterfall`` exits the slow
+way, so a profiler run under it can still print)."""
+
 
 def _linspace(low: float, high: float, n: int, keep: float | None = None) -> list[float]:
     values = [low + (high - low) * k / (n - 1) for k in range(n)] if n > 1 else [low]
@@ -111,7 +115,7 @@ def time_process(args: list[str], cache: Path | None = None) -> float:
         env["WATERFALL_CACHE_DIR"] = str(cache)
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "waterfall", *args],
+        [sys.executable, "-c", CONSOLE, *args],
         env=env,
         capture_output=True,
         cwd=ROOT,

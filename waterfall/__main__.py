@@ -1,3 +1,3 @@
-from waterfall.cli import console_main
+from waterfall.cli import main
 
-console_main()
+raise SystemExit(main())

@@ -35,12 +35,13 @@ def test_kernels_run_without_importing_scipy_linalg_which_still_imports_after() 
 
 
 def test_the_command_exits_quickly_with_all_its_output_and_its_code() -> None:
-    command = [sys.executable, "-m", "waterfall", "run", DEAL, "--cpr", "30", "--format", "json"]
+    console = "from waterfall.cli import console_main; console_main()"  # the installed command
+    command = [sys.executable, "-c", console, "run", DEAL, "--cpr", "30", "--format", "json"]
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["classes"]  # the whole document came out before the exit
     bad = subprocess.run(
-        [sys.executable, "-m", "waterfall", "run", "no-such-deal.yaml"],
+        [sys.executable, "-c", console, "run", "no-such-deal.yaml"],
         capture_output=True,
         text=True,
         cwd=REPO,
