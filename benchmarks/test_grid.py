@@ -113,4 +113,4 @@ def test_grid_400_kernel_threads(benchmark: Any, threads: int) -> None:
     out = benchmark.pedantic(
         _run_block, args=(prep, DEAL, BASE_SCENARIO, slice(0, 400)), rounds=3, iterations=1
     )
-    assert out.months_run.shape == (400,)
+    assert out.pool_end.shape == (400,)
