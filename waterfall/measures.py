@@ -162,6 +162,7 @@ def measure_inputs(
         days=flow_days(flow_times(deal, compiled)),
         act_360_fraction=np.ascontiguousarray(compiled.calendar.act_360_fraction),
         watched=settling_watch(deal, compiled, classes),
+        quiet_from=int(np.flatnonzero(compiled.penalty_share).max(initial=-1)) + 1,
     )
 
 

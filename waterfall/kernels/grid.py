@@ -207,6 +207,7 @@ class MeasureInputs(NamedTuple):
     days: I64Array  # (n_months,) 30/360 days from settlement to each distribution
     act_360_fraction: F64Array  # (n_months,) accrual periods, actual days / 360
     watched: I64Array  # tranches whose settling ends a scenario's run (empty: none does)
+    quiet_from: int  # first month from which the deal collects no prepayment penalties
 
 
 class ThreadFlows(NamedTuple):
@@ -387,7 +388,7 @@ def _run_one(
     # once the measured classes are settled and no penalties are left, later months cannot
     # change what is measured (the residual takes the rest): the run stops there
     watched = measure.watched
-    quiet_from = _after_last_penalty(months.penalties)
+    quiet_from = measure.quiet_from
     # (the months before the call are not cut short: the call month must be reached)
     before_call = watched if call == n_months else watched[:0]
     first = int(np.int64(0))  # not the literal 0: numba would compile run_months again for it
@@ -428,17 +429,6 @@ def _run_one(
             scenario, ran, horizon, pay, months, measure, tf.paid[slab], tf.flows[slab],
             target, is_base_called, out,
         )  # fmt: skip
-
-
-@kernel
-def _after_last_penalty(penalties: F64Array) -> int:
-    """The month after the last one with prepayment penalties (0 when none): an ``int64``,
-    never numba's literal 0, so ``run_months`` is not compiled a second time for it."""
-    after = 0
-    for month in range(penalties.shape[0]):
-        if penalties[month] != 0.0:
-            after = month + 1
-    return after
 
 
 @inline_kernel
