@@ -83,7 +83,7 @@ def main() -> None:
             _month_arrays(c, col, True)
 
     pays = [allocate_payments(n_months, n_tranches, len(deal.fees)) for _ in compiled]
-    work = allocate_workspace(n_tranches, n_groups)
+    work = allocate_workspace(n_tranches, n_groups, len(deal.fees))
 
     def waterfall() -> None:
         for c, m, p in zip(compiled, months, pays, strict=True):

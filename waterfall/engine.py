@@ -188,7 +188,7 @@ PAYMENT_MONTH_FIELDS = (
 )
 
 
-def allocate_workspace(n_tranches: int, n_groups: int) -> Workspace:
+def allocate_workspace(n_tranches: int, n_groups: int, n_fees: int) -> Workspace:
     """Scratch arrays for one run of ``apply_waterfall``."""
     per_tranche = [np.zeros(n_tranches) for _ in range(7)]
     balance, unpaid, unreimbursed, carryforward, due_current, due_carried, owed = per_tranche
@@ -204,6 +204,7 @@ def allocate_workspace(n_tranches: int, n_groups: int) -> Workspace:
         status=np.zeros(N_STATUS),
         group_rate=np.zeros(n_groups),
         group_netted=np.zeros(n_groups),
+        fee_due=np.zeros(n_fees),
     )
 
 
@@ -222,7 +223,7 @@ def run(deal: Deal, scenario: Scenario) -> Result:
         compiled.fees,
         months,
         compiled.terms,
-        allocate_workspace(n_tranches, n_groups),
+        allocate_workspace(n_tranches, n_groups, len(deal.fees)),
         out,
     )
     return _wrap(deal, scenario, compiled, col, months, out, ran)

@@ -366,7 +366,7 @@ def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> Gri
         *(np.zeros(n_months) for _ in range(4)),
     )
     payments = allocate_payments(n_months, n_tranches, len(deal.fees))
-    work = allocate_workspace(n_tranches, n_groups)
+    work = allocate_workspace(n_tranches, n_groups, len(deal.fees))
     stride = _stride(collateral, month_template, payments, work)
     n_slabs = n_threads * stride
     rows = ScenarioRows(*(column[block] for column in prep.rows))

@@ -67,7 +67,7 @@ def project_collateral(
     rates : CollateralRates
         SMM, MDR and severity per month and group, the recovery lag and advancing.
     out : CollateralOut
-        Preallocated zeros, shape (n_months, n_groups) each; filled in place.
+        Preallocated, shape (n_months, n_groups) each; every element is written.
 
     Notes
     -----
@@ -79,15 +79,21 @@ def project_collateral(
     n_months, n_groups = out.performing_balance.shape
     # The month body is written out here rather than called: a compiled call that takes
     # NamedTuples of arrays pays two atomic reference counts per array, which were most of
-    # this kernel's time.
+    # this kernel's time. Months are the outer loop so that the groups' months, which do
+    # not depend on each other, overlap in the processor: one group's month is a chain of
+    # dependent operations, each waiting for the one before.
     schedule = collateral.schedule
     new_defaults = out.new_defaults
-    for group in range(n_groups):
-        performing = collateral.performing_balance[group]
-        rate = collateral.monthly_rate[group]
-        # the whole pipeline, even the part a short projection does not reach
-        foreclosure = collateral.pipeline_balance[group]
-        for month in range(n_months):
+    for month in range(n_months):
+        for group in range(n_groups):
+            if month == 0:
+                performing = collateral.performing_balance[group]
+                # the whole pipeline, even the part a short projection does not reach
+                foreclosure = collateral.pipeline_balance[group]
+            else:
+                performing = out.performing_balance[month - 1, group]
+                foreclosure = out.foreclosure_balance[month - 1, group]
+            rate = collateral.monthly_rate[group]
             amortization_factor = 0.0  # a group past its last scheduled payment keeps nothing
             if schedule[month, group] > 0.0:
                 amortization_factor = schedule[month + 1, group] / schedule[month, group]

@@ -44,6 +44,7 @@ from waterfall.kernels.payments import (
     TrancheArrays,
     WaterfallProgram,
     Workspace,
+    accumulated_arrays,
     first_call_month,
     run_months,
     start_waterfall,
@@ -296,6 +297,7 @@ def _work_slab(w: Workspace, k: int) -> Workspace:
         w.status[k],
         w.group_rate[k],
         w.group_netted[k],
+        w.fee_due[k],
     )
 
 
@@ -343,8 +345,7 @@ def _run_one(
         tables.lag[lag_row],
         shared.is_advancing,
     )
-    col = _collateral_slab(tc, slab)
-    _zero(col)
+    col = _collateral_slab(tc, slab)  # every element is written: no zeroing
     collateral = CollateralArrays(
         shared.performing_balance, shared.monthly_rate, shared.schedule, shared.pipeline_balance
     )
@@ -374,7 +375,7 @@ def _run_one(
         months,
     )
     pay = _payments_slab(tp, slab)
-    _zero(pay)
+    _zero(accumulated_arrays(pay))  # the rest is written in full by every month run
     work = _work_slab(tw, slab)
     n_months = pay.balance.shape[0]
     is_both = out.other_measures.shape[0] > 0

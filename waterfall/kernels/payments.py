@@ -148,6 +148,30 @@ class PaymentsOut(NamedTuple):
     unallocated: F64Array  # (n_months,) cash no step took (0 in a valid deal)
 
 
+@kernel
+def accumulated_arrays(out: PaymentsOut) -> tuple[F64Array, ...]:
+    """The arrays of ``out`` that must be zeros before a run: a month adds to them, or
+    writes them only in some months (a step that may not run, the call month) or for some
+    tranches (the cap rate, of the capped classes). A month writes every other array's row
+    in full, so a grid's scratch need not zero those between two scenarios."""
+    return (
+        out.principal,
+        out.interest,
+        out.writedown,
+        out.writedown_reimbursed,
+        out.basis_risk_paid,
+        out.penalties,
+        out.residual,
+        out.fee_paid,
+        out.extra_principal,
+        out.oc_release,
+        out.cap_rate,
+        out.interest_reduction,
+        out.net_monthly_excess,
+        out.call_proceeds,
+    )
+
+
 class Workspace(NamedTuple):
     """Scratch state for one run, allocated once outside the month loop."""
 
@@ -162,6 +186,7 @@ class Workspace(NamedTuple):
     status: F64Array  # (N_STATUS,) month state: stepped, triggered, OC target, pools, ...
     group_rate: F64Array  # (n_groups,) net WAC of each group this month, annual 30/360
     group_netted: F64Array  # (n_groups,) netted uncapped interest of each group's classes
+    fee_due: F64Array  # (n_fees,) this month's fee, before compensating interest
 
 
 ANY_GROUP = -2
@@ -398,6 +423,7 @@ def _accrue(
     compensating = 0.0
     for fee in range(fees.annual_rate.shape[0]):
         due = _fee_due(fees.annual_rate[fee], fees.monthly_amount[fee], pool_begin)
+        work.fee_due[fee] = due
         if fee == terms.compensating_fee:
             # the servicer pays the interest prepaid loans did not, up to part of its fee
             room = cents(due * terms.compensating_share)
@@ -425,7 +451,7 @@ def _accrue(
         if tranches.is_capped[tranche] == 1:
             capped_base += work.balance[tranche] * fraction
             continue
-        due = cents(work.balance[tranche] * rate * fraction)
+        due = _accrued(work.balance[tranche], rate, fraction)
         work.due_current[tranche] = due
         if tranches.is_cap_netted[tranche] == 1:
             if tranches.group[tranche] >= 0:
@@ -468,12 +494,12 @@ def _accrue(
             # an unpaid carry-forward earns interest at the class's uncapped rate, every
             # month it is outstanding, whether or not the cap binds this month
             work.carryforward[tranche] = owed + cents(owed * rate * fraction)
-        full = cents(work.balance[tranche] * rate * fraction)
+        full = _accrued(work.balance[tranche], rate, fraction)
         if rate > cap:
             # each class's capped interest is rounded to the cent like any other, as a
             # trustee pays it; under the available-funds cap the classes may together owe
             # up to half a cent a class more than the room, and that much may go unpaid
-            capped = cents(work.balance[tranche] * cap * fraction)
+            capped = _accrued(work.balance[tranche], cap, fraction)
             out.coupon[month, tranche] = cap
             work.carryforward[tranche] += full - capped
             work.due_current[tranche] = capped
@@ -493,6 +519,15 @@ def _accrue(
             carried += cents(carried * out.coupon[month, tranche] * fraction)
         work.due_carried[tranche] = carried
         out.interest_due[month, tranche] = work.due_current[tranche]
+
+
+@kernel
+def _accrued(balance: float, annual_rate: float, fraction: float) -> float:
+    """One period's interest on ``balance``, to the cent; a class with no balance accrues
+    nothing, without the division of ``cents`` (in most months most classes have none)."""
+    if balance == 0.0:
+        return 0.0
+    return cents(balance * annual_rate * fraction)
 
 
 @inline_kernel
@@ -682,9 +717,7 @@ def _run_program(
         mode = program.mode[step]
         if kind == Step.PAY_FEE:
             fee = program.fee[step]
-            due = _fee_due(
-                fees.annual_rate[fee], fees.monthly_amount[fee], work.status[_POOL_BEGIN]
-            )
+            due = work.fee_due[fee]
             if fee == terms.compensating_fee:
                 due -= work.status[_COMPENSATING]
             paid_fee = min(due, accounts[Account.INTEREST])

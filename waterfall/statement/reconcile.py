@@ -161,7 +161,7 @@ def reconcile(
         fees,
         months,
         terms,
-        allocate_workspace(len(tranches), len(groups)),
+        allocate_workspace(len(tranches), len(groups), len(fees.annual_rate)),
         out,
     )
     return _compare(deal, statement, out, deal.as_of == statement.distribution_date)
