@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from waterfall import cli
 from waterfall.cli import DISTRIBUTION, main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,3 +59,27 @@ def test_a_cold_cache_prints_the_compile_notice_once_and_a_warm_one_does_not(
     assert warm.returncode == 0
     assert warm.stderr == ""
     assert warm.stdout == cold.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "run_kernels_cold", "grid_kernel_cold", "announces"),
+    [
+        ("grid", True, False, False),  # a grid never calls the single run's kernels
+        ("grid", False, True, True),
+        ("run", True, False, True),
+        ("run", False, True, False),
+    ],
+)
+def test_the_notice_asks_only_for_the_kernels_the_command_calls(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    run_kernels_cold: bool,
+    grid_kernel_cold: bool,
+    announces: bool,
+) -> None:
+    monkeypatch.setattr(cli, "kernels_need_compiling", lambda: run_kernels_cold)
+    monkeypatch.setattr(cli, "grid_kernel_needs_compiling", lambda: grid_kernel_cold)
+    cli._announce_compiling(argparse.Namespace(command=command, scheduler=None))
+    notice = f"waterfall {command}: {cli.COMPILE_NOTICE}\n"
+    assert capsys.readouterr().err == (notice if announces else "")
