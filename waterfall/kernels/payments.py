@@ -977,8 +977,10 @@ def _pay_principal(
     be paid down to ``min(credit_target x pool, pool - OC floor)``, the usual post-stepdown
     class target (the pool is the month-end balance).
     """
+    is_owed = False
     for tranche in targets:
         owed[tranche] = balance[tranche]
+        is_owed = is_owed or balance[tranche] != 0.0
     budget = accounts[Account.PRINCIPAL]
     if credit_target >= 0.0:
         allowed = max(min(credit_target * pool_end, pool_end - oc_floor), 0.0)
@@ -987,6 +989,11 @@ def _pay_principal(
             last = max(last, tranche)
         budget = min(budget, max(_certificates(is_certificate, balance, last) - allowed, 0.0))
     kept = accounts[Account.PRINCIPAL] - budget
+    if not is_owed:
+        # the targets are paid off (most months of most steps): the account ends as a split
+        # that pays nothing would leave it
+        accounts[Account.PRINCIPAL] = budget + kept
+        return
     accounts[Account.PRINCIPAL] = budget
     if mode == Mode.BY_GROUP:
         _split_by_group(
@@ -1011,7 +1018,10 @@ def _write_down(
     """Write down ``targets`` in order by the certificates' excess over the pool balance."""
     # balances are whole cents and the pool is not: the shortfall is written down in whole
     # cents, so float residue (1.5e-8) or a fraction of a cent never fires a write-down
-    excess = cents(_certificates(is_certificate, balance, balance.shape[0] - 1) - pool_end)
+    shortfall = _certificates(is_certificate, balance, balance.shape[0] - 1) - pool_end
+    if shortfall <= 0.0:
+        return  # its cents would not be positive either (and cost a division)
+    excess = cents(shortfall)
     for tranche in targets:
         if excess <= 0.0:
             return
