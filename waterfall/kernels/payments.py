@@ -704,8 +704,11 @@ def _run_program(
     """
     accounts = work.accounts
     group = tranches.group
+    # no step changes the stepdown or the trigger: read once a month, not once a step
+    stepped = work.status[_STEPPED]
+    triggered = work.status[_TRIGGERED]
     for step in range(program.step.shape[0]):
-        if not _runs(program.when[step], work.status[_STEPPED], work.status[_TRIGGERED]):
+        if not _runs(program.when[step], stepped, triggered):
             continue
         kind = program.step[step]
         if program.sweeps_principal[step] == 1:
