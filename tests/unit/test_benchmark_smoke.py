@@ -28,6 +28,7 @@ def test_measure_quick_writes_every_row(tmp_path: Path) -> None:
         "1 thread(s)",
         "2 thread(s)",
         "speed-up 1 -> 2 threads",
+        "the fixed start",
         "grid of 1,000 scenarios",
         "peak RSS",
         "first `waterfall run`",
