@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import importlib.abc
+import inspect
 import os
 import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numba
+import numba.core.event
 
 if TYPE_CHECKING:
     from numba.core.decorators import _JITWrapper
@@ -78,6 +81,71 @@ def _load_array_maths_without_blas() -> None:
 
 
 _load_array_maths_without_blas()
+
+_PER_BLOCK_COPY = """
+        for block_label, block in the_ir.blocks.items():
+            new_block = copy.deepcopy(the_ir.blocks[block_label])
+"""
+"""How numba's inliner (``InlineWorker.inline_ir``) copies a callee's IR: a block at a time,
+each ``deepcopy`` with a memo of its own."""
+
+_ONE_MEMO_COPY = """
+        memo = {}  # one memo: the blocks share one copied scope
+        for block_label, block in the_ir.blocks.items():
+            new_block = copy.deepcopy(the_ir.blocks[block_label], memo)
+"""
+
+
+def _copy_inlined_ir_with_one_memo() -> bool:
+    """Make numba's inliner copy a callee's blocks with one ``deepcopy`` memo; return True
+    when numba's inliner is (now) the patched one.
+
+    Every ``inline_kernel`` call site is inlined by copying the callee's IR twice, block by
+    block. Each block's variables point to the function's scope, which holds every variable,
+    so with a memo per block the whole scope was copied again for each block: the copying
+    grew as blocks x variables (numba issues 8989 and 9204). It was most of numba's inlining
+    pass, which took 3.5 s of the month body's 11 s compile. With one memo per copy the
+    copied blocks share one copied scope, as the blocks of any numba function share one; the
+    inliner reads only that scope's names, so the inlined IR is the same: every kernel's
+    LLVM IR and machine code compared equal, with and without (``tests/unit/test_jit.py``).
+    A numba whose inliner reads otherwise is left as it is.
+    """
+    from numba.core import inline_closurecall
+
+    worker = inline_closurecall.InlineWorker
+    if getattr(worker.inline_ir, "_copies_with_one_memo", False):
+        return True
+    stock = worker.inline_ir
+    try:
+        source = textwrap.dedent(inspect.getsource(stock))
+    except (OSError, TypeError):  # numba installed without its sources
+        return False
+    if source.count(_PER_BLOCK_COPY) != 1:
+        return False
+    patched: dict[str, Any] = {}
+    code = compile(
+        source.replace(_PER_BLOCK_COPY, _ONE_MEMO_COPY), inspect.getfile(worker), "exec"
+    )
+    exec(code, vars(inline_closurecall), patched)
+    patched["inline_ir"]._copies_with_one_memo = True
+    patched["inline_ir"].__wrapped__ = stock  # numba's own, for the test that compares them
+    worker.inline_ir = patched["inline_ir"]  # type: ignore[method-assign]
+    return True
+
+
+class _PatchInlinerBeforeCompiling(numba.core.event.Listener):
+    """Patches numba's inliner when a kernel is first compiled (not at import: the inliner's
+    module is not loaded by a run whose kernels all come from the cache)."""
+
+    def on_start(self, event: numba.core.event.Event) -> None:
+        _copy_inlined_ir_with_one_memo()
+
+    def on_end(self, event: numba.core.event.Event) -> None:
+        pass
+
+
+_INLINER_PATCH = _PatchInlinerBeforeCompiling()
+numba.core.event.register("numba:compile", _INLINER_PATCH)  # type: ignore[no-untyped-call]
 
 _NO_RUNTIME: dict[str, Any] = {"_nrt": False}
 """numba's switch for its runtime (reference counting); internal, so not in its stubs."""
