@@ -24,7 +24,8 @@ from waterfall.kernels.payments import (
     MonthArrays,
     PaymentsOut,
     Workspace,
-    apply_waterfall,
+    run_months,
+    start_waterfall,
 )
 from waterfall.scenario.model import Scenario
 
@@ -104,7 +105,7 @@ class Result:
 
 def kernels_need_compiling() -> bool:
     """True when the next ``run`` compiles the kernels (a cold cache); about 15 s on 2 cores."""
-    return needs_compiling(project_collateral, fill_months, apply_waterfall)
+    return needs_compiling(project_collateral, fill_months, start_waterfall, run_months)
 
 
 def project_pool(
@@ -189,7 +190,7 @@ PAYMENT_MONTH_FIELDS = (
 
 
 def allocate_workspace(n_tranches: int, n_groups: int, n_fees: int) -> Workspace:
-    """Scratch arrays for one run of ``apply_waterfall``."""
+    """Scratch arrays for one run of the waterfall."""
     per_tranche = [np.zeros(n_tranches) for _ in range(7)]
     balance, unpaid, unreimbursed, carryforward, due_current, due_carried, owed = per_tranche
     return Workspace(
@@ -217,15 +218,15 @@ def run(deal: Deal, scenario: Scenario) -> Result:
     months = _month_arrays(compiled, col, scenario.is_advancing)
     n_tranches = len(deal.tranches)
     out = allocate_payments(n_months, n_tranches, len(deal.fees))
-    ran = apply_waterfall(
-        compiled.program,
-        compiled.tranches,
-        compiled.fees,
-        months,
-        compiled.terms,
-        allocate_workspace(n_tranches, n_groups, len(deal.fees)),
-        out,
-    )
+    # payments.apply_waterfall's two calls, made from here: a kernel calling run_months
+    # would compile the month body's machine code again inside its own (1.8 s)
+    work = allocate_workspace(n_tranches, n_groups, len(deal.fees))
+    start_waterfall(compiled.tranches, compiled.terms, work)
+    every_month = compiled.program.targets[:0]  # no tranche watched: never stops early
+    ran = run_months(
+        0, n_months, compiled.program, compiled.tranches, compiled.fees, months,
+        compiled.terms, work, out, every_month, n_months,
+    )  # fmt: skip
     return _wrap(deal, scenario, compiled, col, months, out, ran)
 
 
