@@ -150,8 +150,13 @@ numba.core.event.register("numba:compile", _INLINER_PATCH)  # type: ignore[no-un
 _NO_RUNTIME: dict[str, Any] = {"_nrt": False}
 """numba's switch for its runtime (reference counting); internal, so not in its stubs."""
 
+_NO_C_WRAPPER: dict[str, Any] = {"no_cfunc_wrapper": True}
+"""No C-callable wrapper per kernel: numba compiles one for every function in case it is
+passed as a first-class function, which no kernel is (0.45 s of the grid kernel's compile,
+whose C signature spells out some 140 arrays). Not in numba's stubs either."""
+
 kernel: _JITWrapper = numba.njit(
-    cache=True, error_model="python", fastmath=False, nogil=True, **_NO_RUNTIME
+    cache=True, error_model="python", fastmath=False, nogil=True, **_NO_RUNTIME, **_NO_C_WRAPPER
 )
 """Decorator for every compiled kernel: cached, exact IEEE arithmetic, Python errors.
 
@@ -165,8 +170,9 @@ does not compile ("NRT required but not enabled"), which keeps the hot loops all
 """
 
 inline_kernel: _JITWrapper = numba.njit(
-    inline="always", error_model="python", fastmath=False, nogil=True, **_NO_RUNTIME
-)
+    inline="always", error_model="python", fastmath=False, nogil=True, **_NO_RUNTIME,
+    **_NO_C_WRAPPER,
+)  # fmt: skip
 """``kernel`` for a month-loop step: its body is inlined into the caller at numba IR level,
 so no NamedTuple of arrays is copied into a call each month. Used for the steps one month
 runs once or that are hot and small; inlining costs compile time, so the rest stay calls."""
