@@ -109,7 +109,7 @@ def _last_flow(flows: F64Array) -> int:
     return month
 
 
-@inline_kernel
+@kernel
 def _present_value(
     flows: F64Array, days: I64Array, stop: int, y: float
 ) -> tuple[float, float, float]:
@@ -287,7 +287,7 @@ def _flow_sums(
     )
 
 
-@inline_kernel
+@kernel
 def _halley_step(
     x: float, f: float, slope: float, second: float, low: float, high: float
 ) -> tuple[float, bool]:
@@ -417,12 +417,14 @@ def yield_of(flows: F64Array, days: I64Array, price: float) -> float:
         is_low_above = price <= total * 2.0 ** (timed / total / 180.0) * (1.0 - SKIP_SLACK)
     else:
         is_low_above = price <= 0.0  # no flows: the value is 0
+    # the ends' price errors month by month: ``_yield_value`` with no day offsets, whose
+    # fast path (never taken here) would be compiled twice more
     if not is_low_above:
-        f_low, _, _ = _yield_value(flows, days, stop, -1, price, low)
+        f_low = _present_value(flows, days, stop, low)[0] - price
         if not (math.isfinite(f_low) and f_low >= 0.0):
             return math.nan
     if not is_high_below:
-        f_high, _, _ = _yield_value(flows, days, stop, -1, price, high)
+        f_high = _present_value(flows, days, stop, high)[0] - price
         if not (math.isfinite(f_high) and f_high <= 0.0):
             return math.nan
     x = 0.05
@@ -447,7 +449,7 @@ def yield_of(flows: F64Array, days: I64Array, price: float) -> float:
     return x
 
 
-@inline_kernel
+@kernel
 def _margin_value(
     flows: F64Array,
     fractions: F64Array,
