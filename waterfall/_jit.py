@@ -83,6 +83,7 @@ def _load_array_maths_without_blas() -> None:
 _load_array_maths_without_blas()
 
 _PER_BLOCK_COPY = """
+        kernel_copy.blocks = {}
         for block_label, block in the_ir.blocks.items():
             new_block = copy.deepcopy(the_ir.blocks[block_label])
 """
@@ -90,7 +91,7 @@ _PER_BLOCK_COPY = """
 each ``deepcopy`` with a memo of its own."""
 
 _ONE_MEMO_COPY = """
-        memo = {}  # one memo: the blocks share one copied scope
+        kernel_copy.blocks, memo = {}, {}  # one memo: the blocks share one copied scope
         for block_label, block in the_ir.blocks.items():
             new_block = copy.deepcopy(the_ir.blocks[block_label], memo)
 """
@@ -117,15 +118,16 @@ def _copy_inlined_ir_with_one_memo() -> bool:
         return True
     stock = worker.inline_ir
     try:
-        source = textwrap.dedent(inspect.getsource(stock))
+        lines, first_line = inspect.getsourcelines(stock)
     except (OSError, TypeError):  # numba installed without its sources
         return False
+    source = textwrap.dedent("".join(lines))
     if source.count(_PER_BLOCK_COPY) != 1:
         return False
     patched: dict[str, Any] = {}
-    code = compile(
-        source.replace(_PER_BLOCK_COPY, _ONE_MEMO_COPY), inspect.getfile(worker), "exec"
-    )
+    # the same line numbers as numba's file (the patch adds no line), for tracebacks
+    padded = "\n" * (first_line - 1) + source.replace(_PER_BLOCK_COPY, _ONE_MEMO_COPY)
+    code = compile(padded, inspect.getfile(worker), "exec")
     exec(code, vars(inline_closurecall), patched)
     patched["inline_ir"]._copies_with_one_memo = True
     patched["inline_ir"].__wrapped__ = stock  # numba's own, for the test that compares them
