@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from waterfall._jit import inline_kernel, kernel, literal_unroll
+from waterfall._jit import called_kernel, inline_kernel, kernel, literal_unroll
 from waterfall._types import F64Array, I64Array
 from waterfall.kernels.collateral import (
     CollateralArrays,
@@ -301,7 +301,7 @@ def _work_slab(w: Workspace, k: int) -> Workspace:
     )
 
 
-@kernel
+@called_kernel
 def _zero(arrays: tuple[F64Array, ...]) -> None:
     """Zero every array of a NamedTuple of arrays (any shapes)."""
     for array in literal_unroll(arrays):
@@ -471,14 +471,14 @@ def _copy_array(source: F64Array, target: F64Array) -> None:
         target[index] = source[index]
 
 
-@kernel
+@called_kernel
 def _zero_row(arrays: PaymentsOut, month: int) -> None:
     """Zero one month's row of every monthly array (one- or two-dimensional)."""
     for array in literal_unroll(arrays):
         array[month] = 0.0
 
 
-@kernel
+@called_kernel
 def _measure(
     scenario: int,
     ran: int,
