@@ -104,7 +104,7 @@ class Result:
 
 
 def kernels_need_compiling() -> bool:
-    """True when the next ``run`` compiles the kernels (a cold cache); about 15 s on 2 cores."""
+    """True when the next ``run`` compiles the kernels (a cold cache); about 12 s on 2 cores."""
     return needs_compiling(project_collateral, fill_months, start_waterfall, run_months)
 
 
