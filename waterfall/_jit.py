@@ -111,9 +111,10 @@ def _copy_inlined_ir_with_one_memo() -> bool:
     grew as blocks x variables (numba issues 8989 and 9204). It was most of numba's inlining
     pass, which took 3.5 s of the month body's 11 s compile. With one memo per copy the
     copied blocks share one copied scope, as the blocks of any numba function share one; the
-    inliner reads only that scope's names, so the inlined IR is the same: every kernel's
-    LLVM IR and machine code compared equal, with and without (``tests/unit/test_jit.py``).
-    A numba whose inliner reads otherwise is left as it is.
+    inliner reads only that scope's names, so the inlined IR is the same: after a run and a
+    grid every kernel's LLVM IR and machine code compared equal, with and without
+    (``tests/unit/test_jit_inliner.py`` compares two kernels). A numba whose inliner reads
+    otherwise is left as it is.
     """
     from numba.core import inline_closurecall
 
