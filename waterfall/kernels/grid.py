@@ -230,7 +230,7 @@ class GridOut(NamedTuple):
     collateral_loss: F64Array  # (n_scenarios,) realized losses, dollars
 
 
-@inline_kernel
+@called_kernel
 def _collateral_slab(c: CollateralOut, k: int) -> CollateralOut:
     return CollateralOut(
         c.performing_balance[k],
@@ -249,7 +249,7 @@ def _collateral_slab(c: CollateralOut, k: int) -> CollateralOut:
     )
 
 
-@inline_kernel
+@called_kernel
 def _payments_slab(p: PaymentsOut, k: int) -> PaymentsOut:
     return PaymentsOut(
         p.balance[k],
@@ -283,7 +283,7 @@ def _payments_slab(p: PaymentsOut, k: int) -> PaymentsOut:
     )
 
 
-@inline_kernel
+@called_kernel
 def _work_slab(w: Workspace, k: int) -> Workspace:
     return Workspace(
         w.balance[k],
@@ -458,7 +458,7 @@ def _horizon(
     _measure(scenario, ran, is_cut, pay, measure, months.index_rate, paid, flows, measures)
 
 
-@inline_kernel
+@called_kernel
 def _copy_work(source: Workspace, target: Workspace) -> None:
     """Copy every scratch array of one workspace into another of the same shapes."""
     for position in range(len(source)):
@@ -530,7 +530,7 @@ def _measure(
         row[5] = duration_of(flows, inputs.days, bey)
 
 
-@inline_kernel
+@called_kernel
 def _store(
     scenario: int, ran: int, horizon: int, col: CollateralOut, pay: PaymentsOut, out: GridOut
 ) -> None:
