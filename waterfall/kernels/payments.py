@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from waterfall._jit import inline_kernel, kernel
+from waterfall._jit import called_kernel, inline_kernel, kernel
 from waterfall._types import F64Array, I64Array
 from waterfall.kernels.opcodes import (
     Account,
@@ -148,7 +148,7 @@ class PaymentsOut(NamedTuple):
     unallocated: F64Array  # (n_months,) cash no step took (0 in a valid deal)
 
 
-@kernel
+@called_kernel
 def accumulated_arrays(out: PaymentsOut) -> tuple[F64Array, ...]:
     """The arrays of ``out`` that must be zeros before a run: a month adds to them, or
     writes them only in some months (a step that may not run, the call month) or for some
