@@ -430,7 +430,7 @@ COMPILE_NOTICE = "compiling the kernels (first run only)..."
 
 def _announce_compiling(args: argparse.Namespace) -> None:
     """One line on stderr before a cold cache makes the command sit silent while numba
-    compiles (about 15 s for a run, 25 s for a first grid).
+    compiles (about 12 s for a run, 8 s more for a first grid).
 
     A grid calls only the grid kernel (the month body inside it is compiled with it), so
     only that kernel's cache is asked: a user who only runs grids never compiles the single
