@@ -1,6 +1,6 @@
 """A grid scenario reads only what its own months wrote: between two scenarios a thread's
 scratch arrays are not zeroed, except those a month adds to or writes only sometimes
-(``payments.accumulated_arrays``). Filled with NaN beforehand, as if an earlier scenario
+(``payments.zero_accumulated``). Filled with NaN beforehand, as if an earlier scenario
 had left anything at all there, they must give the same results to the bit."""
 
 from __future__ import annotations

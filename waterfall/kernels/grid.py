@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from waterfall._jit import called_kernel, inline_kernel, kernel, literal_unroll
+from waterfall._jit import called_kernel, inline_kernel, kernel
 from waterfall._types import F64Array, I64Array
 from waterfall.kernels.collateral import (
     CollateralArrays,
@@ -44,10 +44,11 @@ from waterfall.kernels.payments import (
     TrancheArrays,
     WaterfallProgram,
     Workspace,
-    accumulated_arrays,
     first_call_month,
     run_months,
     start_waterfall,
+    zero_accumulated,
+    zero_month,
 )
 
 POOL_GONE = 0.005
@@ -301,13 +302,6 @@ def _work_slab(w: Workspace, k: int) -> Workspace:
     )
 
 
-@called_kernel
-def _zero(arrays: tuple[F64Array, ...]) -> None:
-    """Zero every array of a NamedTuple of arrays (any shapes)."""
-    for array in literal_unroll(arrays):
-        array[...] = 0.0
-
-
 @inline_kernel
 def _run_one(
     scenario: int,
@@ -375,7 +369,7 @@ def _run_one(
         months,
     )
     pay = _payments_slab(tp, slab)
-    _zero(accumulated_arrays(pay))  # the rest is written in full by every month run
+    zero_accumulated(pay)  # the rest is written in full by every month run
     work = _work_slab(tw, slab)
     n_months = pay.balance.shape[0]
     is_both = out.other_measures.shape[0] > 0
@@ -417,7 +411,7 @@ def _run_one(
         horizon = n_months
         if call < n_months:
             # the call month again, from the state before it, with the call exercised
-            _zero_row(pay, call)
+            zero_month(pay, call)
             ran = run_months(
                 call, call + 1, program, tranches, fees, months, called,
                 _work_slab(tw_call, slab), pay, watched, quiet_from,
@@ -469,13 +463,6 @@ def _copy_work(source: Workspace, target: Workspace) -> None:
 def _copy_array(source: F64Array, target: F64Array) -> None:
     for index in range(source.shape[0]):
         target[index] = source[index]
-
-
-@called_kernel
-def _zero_row(arrays: PaymentsOut, month: int) -> None:
-    """Zero one month's row of every monthly array (one- or two-dimensional)."""
-    for array in literal_unroll(arrays):
-        array[month] = 0.0
 
 
 @called_kernel
