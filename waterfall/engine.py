@@ -24,6 +24,7 @@ from waterfall.kernels.payments import (
     MonthArrays,
     PaymentsOut,
     Workspace,
+    apply_waterfall,
     run_months,
     start_waterfall,
 )
@@ -218,15 +219,10 @@ def run(deal: Deal, scenario: Scenario) -> Result:
     months = _month_arrays(compiled, col, scenario.is_advancing)
     n_tranches = len(deal.tranches)
     out = allocate_payments(n_months, n_tranches, len(deal.fees))
-    # payments.apply_waterfall's two calls, made from here: a kernel calling run_months
-    # would compile the month body's machine code again inside its own (1.8 s)
     work = allocate_workspace(n_tranches, n_groups, len(deal.fees))
-    start_waterfall(compiled.tranches, compiled.terms, work)
-    every_month = compiled.program.targets[:0]  # no tranche watched: never stops early
-    ran = run_months(
-        0, n_months, compiled.program, compiled.tranches, compiled.fees, months,
-        compiled.terms, work, out, every_month, n_months,
-    )  # fmt: skip
+    ran = apply_waterfall(
+        compiled.program, compiled.tranches, compiled.fees, months, compiled.terms, work, out
+    )
     return _wrap(deal, scenario, compiled, col, months, out, ran)
 
 

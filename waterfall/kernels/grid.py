@@ -48,7 +48,6 @@ from waterfall.kernels.payments import (
     run_months,
     start_waterfall,
     zero_accumulated,
-    zero_month,
 )
 
 POOL_GONE = 0.005
@@ -369,9 +368,9 @@ def _run_one(
         months,
     )
     pay = _payments_slab(tp, slab)
-    zero_accumulated(pay)  # the rest is written in full by every month run
-    work = _work_slab(tw, slab)
     n_months = pay.balance.shape[0]
+    zero_accumulated(pay, 0, n_months)  # the rest is written in full by every month run
+    work = _work_slab(tw, slab)
     is_both = out.other_measures.shape[0] > 0
     is_base_called = terms.is_call_exercised
     uncalled = other_terms if is_base_called else terms
@@ -411,7 +410,7 @@ def _run_one(
         horizon = n_months
         if call < n_months:
             # the call month again, from the state before it, with the call exercised
-            zero_month(pay, call)
+            zero_accumulated(pay, call, call + 1)
             ran = run_months(
                 call, call + 1, program, tranches, fees, months, called,
                 _work_slab(tw_call, slab), pay, watched, quiet_from,

@@ -149,61 +149,29 @@ class PaymentsOut(NamedTuple):
 
 
 @called_kernel
-def zero_accumulated(out: PaymentsOut) -> None:
-    """Zero the arrays of ``out`` that must be zeros before a run: a month adds to them, or
-    writes them only in some months (a step that may not run, the call month) or for some
-    tranches (the cap rate, of the capped classes). A month writes every other array's row
-    in full, so a grid's scratch need not zero those between two scenarios.
+def zero_accumulated(out: PaymentsOut, first: int, stop: int) -> None:
+    """Zero months ``first`` to ``stop - 1`` of the arrays of ``out`` that must be zeros
+    before those months run: a month adds to them, or writes them only in some months (a
+    step that may not run, the call month) or for some tranches (the cap rate, of the capped
+    classes). A month writes its row of every other array in full, so a grid's scratch need
+    not zero those between two scenarios, nor before a month is run again.
 
     Spelled out rather than a loop over a tuple of the arrays: numba's ``literal_unroll``
     of mixed shapes took about 0.3 s more to compile."""
-    out.principal[...] = 0.0
-    out.interest[...] = 0.0
-    out.writedown[...] = 0.0
-    out.writedown_reimbursed[...] = 0.0
-    out.basis_risk_paid[...] = 0.0
-    out.penalties[...] = 0.0
-    out.residual[...] = 0.0
-    out.fee_paid[...] = 0.0
-    out.extra_principal[...] = 0.0
-    out.oc_release[...] = 0.0
-    out.cap_rate[...] = 0.0
-    out.interest_reduction[...] = 0.0
-    out.net_monthly_excess[...] = 0.0
-    out.call_proceeds[...] = 0.0
-
-
-@called_kernel
-def zero_month(out: PaymentsOut, month: int) -> None:
-    """Zero one month's row of every array of ``out`` (spelled out, as ``zero_accumulated``)."""
-    out.balance[month] = 0.0
-    out.principal[month] = 0.0
-    out.interest[month] = 0.0
-    out.interest_due[month] = 0.0
-    out.interest_shortfall[month] = 0.0
-    out.coupon[month] = 0.0
-    out.writedown[month] = 0.0
-    out.writedown_reimbursed[month] = 0.0
-    out.basis_risk_paid[month] = 0.0
-    out.basis_risk_carryforward[month] = 0.0
-    out.penalties[month] = 0.0
-    out.residual[month] = 0.0
-    out.fee_paid[month] = 0.0
-    out.collections[month] = 0.0
-    out.extra_principal[month] = 0.0
-    out.oc_release[month] = 0.0
-    out.overcollateralization[month] = 0.0
-    out.oc_target[month] = 0.0
-    out.senior_enhancement[month] = 0.0
-    out.cap_rate[month] = 0.0
-    out.cap_contract_payment[month] = 0.0
-    out.compensating_interest[month] = 0.0
-    out.interest_reduction[month] = 0.0
-    out.net_monthly_excess[month] = 0.0
-    out.is_stepped_down[month] = 0.0
-    out.is_trigger_event[month] = 0.0
-    out.call_proceeds[month] = 0.0
-    out.unallocated[month] = 0.0
+    out.principal[first:stop] = 0.0
+    out.interest[first:stop] = 0.0
+    out.writedown[first:stop] = 0.0
+    out.writedown_reimbursed[first:stop] = 0.0
+    out.basis_risk_paid[first:stop] = 0.0
+    out.penalties[first:stop] = 0.0
+    out.residual[first:stop] = 0.0
+    out.fee_paid[first:stop] = 0.0
+    out.extra_principal[first:stop] = 0.0
+    out.oc_release[first:stop] = 0.0
+    out.cap_rate[first:stop] = 0.0
+    out.interest_reduction[first:stop] = 0.0
+    out.net_monthly_excess[first:stop] = 0.0
+    out.call_proceeds[first:stop] = 0.0
 
 
 class Workspace(NamedTuple):
@@ -263,7 +231,6 @@ def cents(amount: float) -> float:
     return -float(np.floor(-amount * 100.0 + 0.5 + TIE_CENTS)) / 100.0
 
 
-@kernel
 def apply_waterfall(
     program: WaterfallProgram,
     tranches: TrancheArrays,
@@ -286,15 +253,17 @@ def apply_waterfall(
 
     Notes
     -----
-    Fewer months than ``n_months`` run when the clean-up call is exercised. Compiled with
-    numba; runs as plain Python under ``NUMBA_DISABLE_JIT=1``.
+    Fewer months than ``n_months`` run when the clean-up call is exercised. A Python
+    function over the two kernels, not a kernel: a kernel calling ``run_months`` compiled
+    the month body's machine code a second time inside its own (1.8 s).
     """
     start_waterfall(tranches, terms, work)
-    first = int(np.int64(0))  # not the literal 0: numba would compile run_months again for it
     n_months = out.balance.shape[0]
     every_month = program.targets[:0]  # no tranche watched: never stops early
-    return run_months(
-        first, n_months, program, tranches, fees, months, terms, work, out, every_month, n_months
+    return int(
+        run_months(
+            0, n_months, program, tranches, fees, months, terms, work, out, every_month, n_months
+        )
     )
 
 
