@@ -14,6 +14,7 @@ import numpy as np
 from waterfall._jit import called_kernel, inline_kernel, kernel
 from waterfall._types import F64Array, I64Array
 from waterfall.kernels.opcodes import (
+    N_ACCOUNTS,
     Account,
     CapForm,
     Coupon,
@@ -23,6 +24,7 @@ from waterfall.kernels.opcodes import (
     TriggerMode,
     When,
 )
+from waterfall.kernels.scratch import MAX_STACK_TRANCHES, stack_zeros
 
 
 class TrancheArrays(NamedTuple):
@@ -307,6 +309,8 @@ def run_months(
     settled (``_is_settled``): no later month can pay or write down any of them, so a grid
     that measures only them need not run those months.
     """
+    work, stored = _on_stack(work), work
+    ran = stop
     for month in range(first, stop):
         is_called = _collect(month, tranches, months, terms, work, out)
         _accrue(month, tranches, fees, months, terms, work, out)
@@ -314,12 +318,40 @@ def run_months(
         _run_program(month, program, tranches, fees, months, terms, work, out)
         _close_month(month, tranches, terms, work, out)
         if is_called:
-            return month + 1
+            ran = month + 1
+            break
         if watched.shape[0] > 0 and month + 1 >= quiet_from:
             owing = (work.balance, work.unpaid_interest, work.carryforward, work.unreimbursed)
             if _is_settled(watched, owing):
-                return month + 1
-    return stop
+                ran = month + 1
+                break
+    for index in range(N_STATUS):
+        stored.status[index] = work.status[index]  # the state the next month starts from
+    return ran
+
+
+@inline_kernel
+def _on_stack(work: Workspace) -> Workspace:
+    """``work`` with the month's scratch on the calling kernel's stack (``kernels.scratch``):
+    the accounts, the status (copied in; ``run_months`` copies it back), and the interest
+    owed and per-step scratch, which every month sets before it reads them. The tranche
+    balances and amounts carried between months stay in ``work``."""
+    status = stack_zeros(N_STATUS)
+    for index in range(N_STATUS):
+        status[index] = work.status[index]
+    n_tranches = work.balance.shape[0]
+    due_current = work.due_current
+    due_carried = work.due_carried
+    owed = work.owed
+    if n_tranches <= MAX_STACK_TRANCHES:
+        due_current = stack_zeros(MAX_STACK_TRANCHES)[:n_tranches]
+        due_carried = stack_zeros(MAX_STACK_TRANCHES)[:n_tranches]
+        owed = stack_zeros(MAX_STACK_TRANCHES)[:n_tranches]
+    return Workspace(
+        work.balance, work.unpaid_interest, work.unreimbursed, work.carryforward,
+        due_current, due_carried, owed, stack_zeros(N_ACCOUNTS), status,
+        work.group_rate, work.group_netted, work.fee_due,
+    )  # fmt: skip
 
 
 @kernel
