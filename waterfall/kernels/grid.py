@@ -448,7 +448,9 @@ def _horizon(
     if is_base:
         out.pool_end[scenario] = pool_end
     is_cut = pool_end > POOL_GONE and horizon == pay.principal.shape[0]
-    _measure(scenario, ran, is_cut, pay, measure, months.index_rate, paid, flows, measures)
+    _measure(
+        scenario, ran, is_cut, pay, measure, months.index_rate, paid, flows, measures, is_base
+    )
 
 
 @called_kernel
@@ -475,8 +477,11 @@ def _measure(
     paid: F64Array,
     flows: F64Array,
     measures: F64Array,
+    is_every_measure: bool,
 ) -> None:
-    """Measure every class's cash flows (``waterfall.measures.class_metrics``' arithmetic).
+    """Measure every class's cash flows (``waterfall.measures.class_metrics``' arithmetic);
+    without ``is_every_measure``, only what the other horizon reports (WAL, yield, margin:
+    ``grid.run.OTHER_HORIZON_METRICS``), the principal window and duration left 0 and NaN.
 
     ``paid`` and ``flows`` are the thread's scratch (n_months,); a projection cut short by
     the horizon with collateral left repays a bond's balance at par in its last month.
@@ -504,16 +509,19 @@ def _measure(
             flows[n_months - 1] += pay.balance[ran - 1, tranche] if is_cut else 0.0
         row = measures[scenario, column]
         row[0] = wal_of(paid)
-        first, last = window_of(paid)
-        row[1] = first
-        row[2] = last
+        row[1] = 0.0
+        row[2] = 0.0
+        if is_every_measure:
+            first, last = window_of(paid)
+            row[1] = first
+            row[2] = last
         price = inputs.price[column]
         bey = yield_of(flows, inputs.days, price)
         row[3] = bey * 100.0
         row[4] = math.nan
         if inputs.has_margin[column] == 1:
             row[4] = margin_of(flows, inputs.act_360_fraction, index_rate, price) * 10_000.0
-        row[5] = duration_of(flows, inputs.days, bey)
+        row[5] = duration_of(flows, inputs.days, bey) if is_every_measure else math.nan
 
 
 @called_kernel
