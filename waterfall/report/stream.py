@@ -94,9 +94,9 @@ def csv_bytes(part: GridResult, *, header: bool, compiled: bool = True) -> bytes
     Written from the metric arrays rather than through ``GridResult.rows()`` dicts (the rows
     were most of a large grid's Python time). The axes and class cells, which may be text,
     are made in Python once a scenario and once a class (text through the csv module). The
-    metric cells, eleven a line, are written with the lines by the compiled
-    ``kernels.text.write_csv_rows``, which releases the GIL: formatting them in Python was
-    about 16 us a scenario of the main thread. A block with a value the kernel does not
+    metric cells (eleven a line with the other horizon's) are written with the lines by the
+    compiled ``kernels.text.write_csv_rows``, which releases the GIL: formatting them in
+    Python was about 16 us a scenario of the main thread. A block with a value the kernel does not
     write (tiny, huge or infinite: ``repr`` may take an exponent) is formatted in Python, a
     column at a time (``value_texts``, ``dollar_texts``, ``month_texts``), as every block is
     with ``compiled=False`` (see ``COMPILED_TEXT_FROM``).
