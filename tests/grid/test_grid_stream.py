@@ -94,6 +94,39 @@ def test_ctrl_c_leaves_the_blocks_done_and_resume_finishes_the_same_bytes(
     assert not stream.checkpoint_path(out).exists()
 
 
+def test_a_small_grid_is_formatted_in_python_until_the_text_kernel_is_compiled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written_by: list[str] = []
+    compiled_lines, python_lines = stream._compiled_lines, stream._python_lines
+
+    def by_kernel(*args: Any) -> bytes | None:
+        written_by.append("kernel")
+        return compiled_lines(*args)
+
+    def by_python(*args: Any) -> str:
+        written_by.append("python")
+        return python_lines(*args)
+
+    monkeypatch.setattr(stream, "_compiled_lines", by_kernel)
+    monkeypatch.setattr(stream, "_python_lines", by_python)
+    monkeypatch.setattr(stream, "needs_compiling", lambda *kernels: True)  # an empty cache
+    in_python = tmp_path / "python.csv"
+    assert main(_command(tmp_path, in_python)) == 0
+    assert set(written_by) == {"python"}
+    written_by.clear()
+    monkeypatch.setattr(stream, "COMPILED_TEXT_FROM", 1)  # a grid that pays for the compile
+    assert main(_command(tmp_path, tmp_path / "large.csv")) == 0
+    assert set(written_by) == {"kernel"}
+    written_by.clear()
+    monkeypatch.setattr(stream, "COMPILED_TEXT_FROM", 10**9)
+    monkeypatch.setattr(stream, "needs_compiling", lambda *kernels: False)  # cached
+    assert main(_command(tmp_path, tmp_path / "cached.csv")) == 0
+    assert set(written_by) == {"kernel"}
+    assert (tmp_path / "large.csv").read_bytes() == in_python.read_bytes()
+    assert (tmp_path / "cached.csv").read_bytes() == in_python.read_bytes()
+
+
 def test_resume_without_a_checkpoint_or_of_another_grid_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
