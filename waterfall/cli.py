@@ -73,15 +73,7 @@ from waterfall.sensitivity import (
     loss_classes,
     price_table,
 )
-from waterfall.statement.calibrate import (
-    DEFAULT_METHODS,
-    DEFAULT_RECOVERY_LAG_MONTHS,
-    calibrate,
-    calibrated_deal_text,
-    observed_scenario_text,
-)
-from waterfall.statement.read import parse_statement
-from waterfall.statement.reconcile import BASES, reconcile
+from waterfall.statement.options import BASES, DEFAULT_METHODS, DEFAULT_RECOVERY_LAG_MONTHS
 
 EXIT_BAD_FILE = 1
 EXIT_USAGE = 2
@@ -677,6 +669,10 @@ def _pool(args: argparse.Namespace) -> int:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
+    # the statement modules load with the commands that read a statement (18 ms of a start)
+    from waterfall.statement.read import parse_statement
+    from waterfall.statement.reconcile import reconcile
+
     deal = load_deal(args.deal)
     text = _read_text(args.statement)
     statement = parse_statement(text, args.statement)
@@ -1158,6 +1154,13 @@ def write_parquet_atomically(result: GridResult, path: Path) -> None:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    from waterfall.statement.calibrate import (
+        calibrate,
+        calibrated_deal_text,
+        observed_scenario_text,
+    )
+    from waterfall.statement.read import parse_statement
+
     problems = [
         f"--{flag.replace('_', '-')} {value:g}: expected a percentage from 0 to 100"
         for flag, value in (("roll_60_89", args.roll_60_89), ("roll_90_plus", args.roll_90_plus))

@@ -49,3 +49,17 @@ def test_the_command_exits_quickly_with_all_its_output_and_its_code() -> None:
     )
     assert bad.returncode == 1
     assert bad.stderr.startswith("no-such-deal.yaml:0:0: cannot read the file")
+
+
+def test_a_run_leaves_the_statement_reader_unloaded_until_a_name_of_it_is_used() -> None:
+    done = _python(
+        "import sys\n"
+        "from waterfall.cli import main\n"
+        f"assert main(['run', {DEAL!r}, '--format', 'json']) == 0\n"
+        "sys.stdout.flush()\n"
+        "print('waterfall.statement.read' in sys.modules, file=sys.stderr)\n"
+        "from waterfall.statement import Statement, parse_statement\n"
+        "print(Statement.__module__, parse_statement.__name__, file=sys.stderr)\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.split()[-3:] == ["False", "waterfall.statement.read", "parse_statement"]

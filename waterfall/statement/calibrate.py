@@ -41,14 +41,12 @@ from waterfall.statement.groups import (
     group_balances,
     seniors_by_group,
 )
+from waterfall.statement.options import DEFAULT_RECOVERY_LAG_MONTHS
 from waterfall.statement.read import Statement
 from waterfall.yaml_loader import PathKey, load_document, rewrite_values
 
 LIBOR_AGREEMENT = 1e-9
 """Floaters must imply the same LIBOR to this (decimal; coupons print to 0.00001%)."""
-
-DEFAULT_RECOVERY_LAG_MONTHS = 12
-"""Assumed months from default to liquidation for the observed scenario (not reported)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -634,11 +632,6 @@ def _calibration_section(calibration: Calibration, deal_dir: Path) -> str:
         if figure.formula:
             out.append(f"      formula: {quote(figure.formula)}")
     return "\n".join(out) + "\n"
-
-
-DEFAULT_METHODS = ("pipeline", "one-month")
-"""How the observed scenario's default rate is set: the rate that keeps the 60+ day pipeline
-at its reported size over the recovery lag, or the period's liquidations over the pool."""
 
 
 def observed_scenario_text(

@@ -47,11 +47,6 @@ CARRIED_ROUNDING_LIMIT = 1.00
 between it and the reported pool less the certificates is not rounding and is shown."""
 
 
-BASES = ("checked", "input", "fitted")
-"""What a reconciled line proves: computed without reading it, read from the statement, or
-calibrated to this statement."""
-
-
 @dataclass(frozen=True, slots=True)
 class Line:
     """One reconciled figure: reported, modeled, and why they differ when they do."""
