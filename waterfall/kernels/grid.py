@@ -222,8 +222,8 @@ class GridOut(NamedTuple):
     """Per-scenario results; index = scenario number within the block."""
 
     measures: F64Array  # (n_scenarios, n_classes, N_FLOW_MEASURES) FLOW_MEASURES' columns
-    other_measures: F64Array  # the same with the clean-up call the other way (0 rows: not
-    #                           asked for)
+    other_measures: F64Array  # the same with the clean-up call the other way, WAL, yield and
+    #                           margin only: window 0, duration NaN (0 rows: not asked for)
     writedown: F64Array  # (n_scenarios, n_tranches) total write-down
     ending_balance: F64Array  # (n_scenarios, n_tranches) balance after the last month run
     pool_end: F64Array  # (n_scenarios,) pool balance after the last month run

@@ -335,7 +335,10 @@ def _on_stack(work: Workspace) -> Workspace:
     """``work`` with the month's scratch on the calling kernel's stack (``kernels.scratch``):
     the accounts, the status (copied in; ``run_months`` copies it back), and the interest
     owed and per-step scratch, which every month sets before it reads them. The tranche
-    balances and amounts carried between months stay in ``work``."""
+    balances and amounts carried between months stay in ``work``.
+
+    For ``run_months``' body only: inlined there, its arrays live in that kernel's frame. A
+    kernel that called it as a function would get back arrays of a frame already gone."""
     status = stack_zeros(N_STATUS)
     for index in range(N_STATUS):
         status[index] = work.status[index]

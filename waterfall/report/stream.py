@@ -145,6 +145,9 @@ def _compiled_lines(
 ) -> bytes | None:
     """The lines (prefix, name, cells) as ``kernels.text.write_csv_rows`` writes them; None
     when a value needs the Python formatting."""
+    if cells.shape != (len(prefixes) * len(names), kinds.shape[0]):
+        # the kernel reads without bounds checks: a block that does not add up must not reach it
+        raise ValueError(f"{cells.shape} metric cells for {len(prefixes)} x {len(names)} lines")
     prefix_bytes, prefix_bounds = _packed(prefixes)
     name_bytes, name_bounds = _packed(names)
     n_lines, n_cells = cells.shape

@@ -50,7 +50,14 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        return getattr(importlib.import_module("waterfall.statement.read"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if not TYPE_CHECKING:  # mypy sees the names above, and flags any other
+
+    def __getattr__(name: str) -> Any:
+        if name not in __all__:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module("waterfall.statement.read"), name)
+        globals()[name] = value  # once: later uses find it here
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

@@ -643,8 +643,8 @@ def observed_scenario_text(
     """The observed performance as a scenario file (percent, as the flags).
 
     Each loan group's CPR is the one fitted to the period's senior split; the default rate
-    is ``pipeline`` (the default) or ``one-month`` (``DEFAULT_METHODS``), the other shown
-    in a comment beside it.
+    is ``pipeline`` (the default) or ``one-month`` (``statement.options.DEFAULT_METHODS``),
+    the other shown in a comment beside it.
     """
     month = calibration.distribution_date[:7]
     pipeline, one_month = calibration.pipeline_cdr * 100, calibration.cdr * 100

@@ -56,7 +56,7 @@ class Line:
     modeled: float
     explained: str = ""  # the named reason for a difference; empty when none is expected
     decimals: int = 2  # compared to this many decimals: cents, or a factor's 8
-    basis: str = "checked"  # checked | input | fitted (BASES)
+    basis: str = "checked"  # checked | input | fitted (statement.options.BASES)
 
     @property
     def difference(self) -> float:
@@ -250,7 +250,8 @@ def _factor_line(
 def _compare(
     deal: Deal, statement: Statement, out: PaymentsOut, is_calibrated_here: bool
 ) -> list[Line]:
-    """Every compared line, each labelled with what it is evidence of (``BASES``).
+    """Every compared line, each labelled with what it is evidence of
+    (``statement.options.BASES``).
 
     What calibrate fits (the senior split, the servicing and senior-expense rates, the
     required OC) is ``fitted`` when the deal was calibrated to this statement, else
