@@ -94,3 +94,29 @@ def test_one_projection_measures_both_horizons_as_two_single_runs(base_called: b
         # the two horizons differ where the call is reached (else the test proves nothing)
         if row == 0:
             assert result.other_metrics["wal_years"][row][1] != result.metrics["wal_years"][row][1]
+
+
+def test_a_class_paid_off_before_the_call_still_owed_penalties_is_measured_to_call(
+    tmp_path: Path,
+) -> None:
+    # penalties paid to A-1: at 95 CPR it is retired in month 5, the call comes in month 9
+    # and the penalties run to month 25. Nothing is owed to A-1 at the call, yet its flows to
+    # call end there and those to maturity do not: its measures to call are its own (a grid
+    # that reused a settled class's measures to maturity would fail here)
+    text = (REPO / DEAL).read_text()
+    assert text.count("  - pay_penalties: P\n") == 1
+    text = text.replace("  - pay_penalties: P\n", "  - pay_penalties: A-1\n")
+    text = text.replace("../scenarios/", f"{REPO / 'scenarios'}/")  # the deal's own scenario
+    deal_file = tmp_path / "penalties-to-a1.yaml"
+    deal_file.write_text(text)
+    deal = load_deal(deal_file)
+    base = load_scenario(deal.default_scenario)
+    point = GridPoint(95.0, 0.0, 10.0, 12, None)
+    result = run_grid(deal, base, [point], with_other_horizon=True)
+    called = dataclasses.replace(scenario_for(base, point), is_call_exercised=True)
+    names, metrics, _ = scenario_metrics(deal, called)
+    for name in OTHER_HORIZON_METRICS:
+        np.testing.assert_array_equal(result.other_metrics[name][0], metrics[name], err_msg=name)
+    a1 = names.index("A-1")
+    assert np.isfinite(metrics["yield"][a1])
+    assert result.other_metrics["yield"][0][a1] < result.metrics["yield"][0][a1]
