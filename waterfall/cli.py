@@ -35,11 +35,13 @@ from waterfall.grid.run import (
     GridResult,
     describe,
     grid_kernel_needs_compiling,
+    other_horizon,
     run_grid,
     scenario_for,
 )
-from waterfall.grid.spec import AXES
-from waterfall.measures import METRIC_COLUMNS, prices_at
+from waterfall.grid.spec import AXES, measured_metric
+from waterfall.grid.spec import METRICS as GRID_METRICS
+from waterfall.measures import prices_at
 from waterfall.report.cashflows import (
     cashflows_csv,
     write_cashflows_parquet,
@@ -291,7 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("table", "csv", "json", "parquet"),
         help="table = a pivot per class of --metric (default, or from --out's suffix)",
     )
-    grid_parser.add_argument("--metric", choices=METRIC_COLUMNS, help="pivot/plot metric")
+    grid_parser.add_argument(
+        "--metric",
+        choices=GRID_METRICS,
+        help="pivot/plot metric (the other horizon's as yield_to_call, wal_years_to_maturity...)",
+    )
     grid_parser.add_argument("--plot", help="also draw a heat map of --metric per class (PNG)")
     grid_parser.add_argument(
         "--scheduler", help="Dask scheduler address; without it the grid runs here"
@@ -976,6 +982,20 @@ def _plot_problem(path: str) -> str:
     return _folder_problem("--plot", path)
 
 
+def _horizon_problem(metric: str | None, deal: Deal, base: Scenario) -> str | None:
+    """What is wrong with asking a grid of ``deal`` from ``base`` for ``metric``: an other
+    horizon's column (``yield_to_call``) it does not measure; None when nothing is."""
+    if metric is None:
+        return None
+    measure, horizon = measured_metric(metric)
+    other = other_horizon(deal, base)
+    if not horizon or (other is not None and other[1] == horizon):
+        return None
+    if other is None:
+        return f"{metric}: {deal.name} has no clean-up call, so its grids measure one horizon"
+    return f"{metric}: this grid's other horizon is {other[1]}; ask for {measure}_{other[1]}"
+
+
 def _grid(args: argparse.Namespace) -> int:
     deal = load_deal(args.deal)
     spec = load_grid(args.scenarios)
@@ -1015,6 +1035,9 @@ def _grid(args: argparse.Namespace) -> int:
     )
     if args.resume and not (is_streamed and out_format == "csv"):
         problems.append("--resume: finishes a grid written to --out FILE.csv, without --plot")
+    horizon_problem = _horizon_problem(args.metric, deal, base)
+    if horizon_problem:
+        problems.append(f"--metric {horizon_problem}")
     if problems:
         raise UsageError("\n".join(problems))
     priceable = {t.name for t in deal.tranches if t.kind != "residual" and t.balance > 0.0}
@@ -1031,6 +1054,9 @@ def _grid(args: argparse.Namespace) -> int:
         if isinstance(value, Curve)
         for problem in check_curve_groups(value, groups, deal.name, spec.source)
     ]
+    horizon_problem = None if args.metric else _horizon_problem(spec.metric, deal, base)
+    if horizon_problem:
+        unknown.append(Problem(spec.source, 0, 0, "metric", horizon_problem))
     if unknown:
         raise GridFileError(unknown)
     by_class = {name: value for name, value, _ in spec.class_prices}

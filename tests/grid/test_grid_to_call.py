@@ -120,3 +120,50 @@ def test_a_class_paid_off_before_the_call_still_owed_penalties_is_measured_to_ca
     a1 = names.index("A-1")
     assert np.isfinite(metrics["yield"][a1])
     assert result.other_metrics["yield"][0][a1] < result.metrics["yield"][0][a1]
+
+
+def test_the_pivot_shows_a_measure_to_call_from_the_called_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    grid_file = tmp_path / "grid.yaml"
+    grid_file.write_text("cpr: [20, 40]\ncdr: [0, 8]\n")
+    argv = ["grid", DEAL, "--scenarios", str(grid_file), "--metric", "wal_years_to_call"]
+    assert main(argv) == 0
+    table = capsys.readouterr().out
+    assert table.startswith("ABSC 2002-HE1: wal_years_to_call (years) at price 100")
+    block = table.split("\nA-2\n")[1].split("\n\n")[0].splitlines()
+    assert block[0].split() == ["cdr", "|", "cpr", "20.0", "cpr", "40.0"]
+    cells = {line.split("|")[0].strip(): line.split("|")[1].split() for line in block[2:]}
+    deal = load_deal(DEAL)
+    base = load_scenario(deal.default_scenario)
+    for point in load_grid(grid_file).points:
+        called = dataclasses.replace(scenario_for(base, point), is_call_exercised=True)
+        names, metrics, _ = scenario_metrics(deal, called)
+        a2 = float(metrics["wal_years"][names.index("A-2")])
+        assert isinstance(point.cpr, float)
+        assert cells[f"{point.cdr}"][[20.0, 40.0].index(point.cpr)] == f"{a2:.2f}"
+
+
+def test_a_measure_of_a_horizon_the_grid_does_not_measure_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    grid_file = tmp_path / "grid.yaml"
+    grid_file.write_text("cpr: [20]\n")
+    argv = ["grid", DEAL, "--scenarios", str(grid_file), "--metric", "yield_to_maturity"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "waterfall grid: --metric yield_to_maturity: this grid's other horizon is to_call; "
+        "ask for yield_to_call"
+    ]
+    assert main(["grid", "deals/two-class.yaml", "--scenarios", str(grid_file), "--metric",
+                 "yield_to_call"]) == 2  # fmt: skip
+    assert "has no clean-up call" in capsys.readouterr().err
+    grid_file.write_text("cpr: [20]\nmetric: discount_margin_to_maturity\n")
+    assert main(["grid", DEAL, "--scenarios", str(grid_file)]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == (
+        f"{grid_file}:0:0: metric: discount_margin_to_maturity: this grid's other horizon is "
+        "to_call; ask for discount_margin_to_call"
+    )

@@ -165,7 +165,7 @@ def test_every_metric_is_accepted(metric: str) -> None:
     assert parse_grid(f"cpr: 10\nmetric: {metric}\n", "g.yaml").metric == metric
 
 
-def test_metrics_are_the_documented_eight() -> None:
+def test_metrics_are_the_documented_eight_and_the_other_horizons_three() -> None:
     assert METRICS == (
         "wal_years",
         "yield",
@@ -175,6 +175,12 @@ def test_metrics_are_the_documented_eight() -> None:
         "cumulative_loss_pct",
         "first_principal_month",
         "last_principal_month",
+        "yield_to_call",
+        "discount_margin_to_call",
+        "wal_years_to_call",
+        "yield_to_maturity",
+        "discount_margin_to_maturity",
+        "wal_years_to_maturity",
     )
 
 

@@ -27,7 +27,14 @@ from waterfall._types import F64Array
 from waterfall.compile import CompiledDeal, compile_deal, index_rates, monthly_rates
 from waterfall.deal.model import Deal
 from waterfall.engine import allocate_payments, allocate_workspace, start_balance
-from waterfall.grid.spec import AXES, AxisValue, GridPoint, Multiplier
+from waterfall.grid.spec import (
+    AXES,
+    AxisValue,
+    GridPoint,
+    Multiplier,
+    measured_metric,
+)
+from waterfall.grid.spec import OTHER_HORIZON_METRICS as OTHER_HORIZON_METRICS  # where it was
 from waterfall.kernels.collateral import CollateralOut
 from waterfall.kernels.grid import (
     N_FLOW_MEASURES,
@@ -225,14 +232,22 @@ class GridResult:
                 out.append(row)
         return out
 
+    def values(self, metric: str) -> F64Array:
+        """The (n_scenarios, n_classes) values of a column: a metric (``METRIC_COLUMNS``) or
+        the other horizon's (``yield_to_call``). KeyError naming what this grid has when it
+        does not carry the column."""
+        measure, horizon = measured_metric(metric)
+        if not horizon and measure in self.metrics:
+            return self.metrics[measure]
+        if horizon and horizon == self.other_horizon and measure in self.other_metrics:
+            return self.other_metrics[measure]
+        carried = [*self.metrics, *(f"{m}_{self.other_horizon}" for m in self.other_metrics)]
+        raise KeyError(f"{metric}: this grid has {', '.join(carried)}")
+
     def with_other_horizon(self, other: GridResult, horizon: str) -> GridResult:
         """This grid with ``other``'s yield, margin and WAL beside it: the same points with
         the clean-up call the other way, ``horizon`` "to_call" or "to_maturity"."""
         return dataclasses.replace(self, other_horizon=horizon, other_metrics=other.metrics)
-
-
-OTHER_HORIZON_METRICS = ("yield", "discount_margin", "wal_years")
-"""The measures a grid repeats with the clean-up call the other way."""
 
 
 def other_horizon(deal: Deal, base: Scenario) -> tuple[Scenario, str] | None:

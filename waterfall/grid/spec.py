@@ -25,6 +25,13 @@ CURVE_AXES = ("cpr", "cdr", "severity")
 MAX_MULTIPLIER = 100.0
 """The axes of a grid, in the order of the cartesian product (``cpr`` varies slowest)."""
 
+OTHER_HORIZON_METRICS = ("yield", "discount_margin", "wal_years")
+"""The measures a grid repeats with the clean-up call the other way."""
+
+OTHER_HORIZONS = ("to_call", "to_maturity")
+"""The other horizon of a deal with a call: to call when the base scenario runs to maturity,
+to maturity when it exercises the call."""
+
 METRICS = (
     "wal_years",
     "yield",
@@ -34,8 +41,20 @@ METRICS = (
     "cumulative_loss_pct",
     "first_principal_month",
     "last_principal_month",
+    *(f"{metric}_{horizon}" for horizon in OTHER_HORIZONS for metric in OTHER_HORIZON_METRICS),
 )
-"""The analytics a grid can pivot on."""
+"""The analytics a grid can pivot on: its columns (``yield_to_call`` is the yield with the
+clean-up call exercised, beside a base scenario that does not exercise it)."""
+
+
+def measured_metric(metric: str) -> tuple[str, str]:
+    """``metric`` split into the measure and the horizon suffix ("" for the base horizon):
+    ``yield_to_call`` is ``("yield", "to_call")``."""
+    for horizon in OTHER_HORIZONS:
+        if metric.endswith(f"_{horizon}"):
+            return metric[: -len(horizon) - 1], horizon
+    return metric, ""
+
 
 KEYS = ("name", *AXES, "price", "metric", "advancing", "scenarios")
 MAX_POINTS = 1_000_000  # a bigger grid is almost surely a mistake; split it into several files

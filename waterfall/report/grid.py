@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from waterfall.grid.run import METRIC_COLUMNS, OTHER_HORIZON_METRICS, GridResult
-from waterfall.grid.spec import AXES
+from waterfall.grid.spec import AXES, measured_metric
 
 COLUMNS = (*AXES, "class", *METRIC_COLUMNS)
 """Row columns, in the order of the issue: the five axes, the class, then the metrics."""
@@ -116,6 +116,7 @@ def _unique(values: list[Any]) -> list[Any]:
 
 
 def _fmt(value: float | None, metric: str) -> str:
+    metric = measured_metric(metric)[0]
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if metric.endswith("_month"):
@@ -128,6 +129,7 @@ def _fmt(value: float | None, metric: str) -> str:
 def grid_pivot(result: GridResult, metric: str) -> str:
     """For each class, ``metric`` in a table: rows the second-most-varied axis, columns the
     most varied; one table per combination of the other axes."""
+    values = result.values(metric)
     varying = varying_axes(result)
     across = varying[0] if varying else None
     down = varying[1] if len(varying) > 1 else None
@@ -137,7 +139,8 @@ def grid_pivot(result: GridResult, metric: str) -> str:
     }
     first = result.axes[0] if result.axes else {}
     lines = [
-        f"{result.deal_name}: {metric} ({UNITS[metric]}) at price {result.price:g}"
+        f"{result.deal_name}: {metric} ({UNITS[measured_metric(metric)[0]]}) at price "
+        f"{result.price:g}"
         + "".join(f", {name} at {value:g}" for name, value in result.prices_by_class.items())
         + "; "
         f"{len(result.axes)} scenarios"
@@ -170,7 +173,7 @@ def grid_pivot(result: GridResult, metric: str) -> str:
                     if down:
                         point[down] = r
                     s = lookup.get(tuple(str(point[a]) for a in AXES))
-                    value = None if s is None else float(result.metrics[metric][s, c])
+                    value = None if s is None else float(values[s, c])
                     cells.append(f"{_fmt(value, metric):>{width}}")
                 lines.append(f"{'' if r is None else r!s:>10} |" + "".join(cells))
     return "\n".join(lines) + "\n"

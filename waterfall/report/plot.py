@@ -48,8 +48,15 @@ METRICS = {
     "modified_duration": "modified duration",
     "writedown": "write-down ($)",
     "cumulative_loss_pct": "cumulative loss (%)",
+    "yield_to_call": "yield to call",
+    "discount_margin_to_call": "discount margin to call",
+    "wal_years_to_call": "WAL to call (years)",
+    "yield_to_maturity": "yield to maturity",
+    "discount_margin_to_maturity": "discount margin to maturity",
+    "wal_years_to_maturity": "WAL to maturity (years)",
 }
-"""Grid metrics that can be plotted, with their colour-bar labels."""
+"""Grid metrics that can be plotted, with their colour-bar labels (the other horizon's
+columns too, where a grid carries them)."""
 
 MONTH_METRICS = frozenset({"first_principal_month", "last_principal_month"})
 MAX_ANNOTATED_CELLS = 200
