@@ -32,6 +32,11 @@ _LEADING_ZERO_INT = re.compile(r"^[-+]?0[0-9_]+$")
 _NUMBER_TEXT = re.compile(r"^[-+]?(\d[\d_]*)?\.?\d*([eE][-+]?\d+)?$")
 
 
+def is_number_text(value: str) -> bool:
+    """True for text that YAML 1.1 leaves unread as a number (``5e-2``, ``1_000``)."""
+    return bool(value.strip()) and _NUMBER_TEXT.match(value.strip()) is not None
+
+
 def dotted(path: PathKey) -> str:
     """Format a key path the way messages show it: ``tranches[0].coupon``."""
     text = ""
@@ -256,7 +261,7 @@ class Reader:
         if self.is_reported(value, path):
             return default
         if isinstance(value, bool) or not isinstance(value, int | float):
-            if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()) and value.strip():
+            if isinstance(value, str) and is_number_text(value):
                 self.fail(
                     path,
                     f"expected a number, got the text '{value}'; YAML 1.1 reads numbers "

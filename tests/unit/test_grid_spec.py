@@ -14,6 +14,7 @@ import pytest
 from waterfall.errors import GridFileError, InputFileError
 from waterfall.grid import METRICS, GridPoint, GridSpec, load_grid
 from waterfall.grid.spec import AXES, parse_grid
+from waterfall.scenario import Curve
 
 REPO = Path(__file__).resolve().parents[2]
 INVESTOR_GRID = REPO / "scenarios" / "investor-grid.yaml"
@@ -324,3 +325,19 @@ def test_a_missing_file_raises_a_grid_file_error(tmp_path: Path) -> None:
     with pytest.raises(GridFileError) as caught:
         load_grid(path)
     assert str(caught.value).startswith(f"{path}:0:0: cannot read the file: ")
+
+
+def test_a_vector_is_a_curve_value_of_any_curve_axis_or_libor() -> None:
+    text = 'cpr: ["4 11R 27", 30]\nlibor: ["1.8 24R 4.5"]\nseverity: ["35 12S 60"]\n'
+    first, second = parse_grid(text, "g.yaml").points
+    assert first.cpr == Curve("cpr", "4 11R 27")
+    assert second.cpr == 30.0
+    assert first.libor == second.libor == Curve("libor", "1.8 24R 4.5")
+    assert first.severity == Curve("severity", "35 12S 60")
+
+
+def test_a_bad_vector_is_one_line_at_its_place() -> None:
+    lines = problems('cpr: [30, "4 11Q 27"]\nlibor: ["1.8 24R 400"]\n', "g.yaml")
+    assert len(lines) == 2
+    assert lines[0].startswith("g.yaml:1:11: cpr[1]: ")
+    assert lines[1] == "g.yaml:2:9: libor[0]: 400 is above 50 (values are percentages)"

@@ -90,7 +90,9 @@ def _lag(base: Scenario, lag: int | None) -> int:
     return base.recovery_lag_months if lag is None else int(lag)
 
 
-def _libor(base: Scenario, libor: float | None) -> Curve | None:
+def _libor(base: Scenario, libor: float | Curve | None) -> Curve | None:
+    if isinstance(libor, Curve):
+        return libor
     return base.libor if libor is None else Curve("libor", float(libor))
 
 
@@ -121,13 +123,20 @@ def point_axes(deal: Deal, base: Scenario) -> Callable[[GridPoint], dict[str, fl
             return _shown(_curve(curve, measure, value), measure, 0.0)
         return float(value)  # what _shown gives for Curve(measure, float(value))
 
+    def libor_axis(value: float | Curve | None) -> float | str:
+        if value is None:
+            return shown["libor"]
+        if isinstance(value, Curve):
+            return _shown(value, "libor", 0.0)
+        return float(value)
+
     def axes(point: GridPoint) -> dict[str, float | int | str]:
         return {
             "cpr": curve_axis(point.cpr, base.prepayment, "cpr"),
             "cdr": curve_axis(point.cdr, base.default, "cdr"),
             "severity": curve_axis(point.severity, base.severity, "severity"),
             "lag": shown["lag"] if point.lag is None else int(point.lag),
-            "libor": shown["libor"] if point.libor is None else float(point.libor),
+            "libor": libor_axis(point.libor),
         }
 
     return axes

@@ -17,7 +17,14 @@ from typing import Any
 from waterfall.errors import GridFileError, InputFileError
 from waterfall.scenario import Curve, check_curve
 from waterfall.scenario.load import read_group_curve
-from waterfall.yaml_loader import Document, PathKey, Reader, dotted, load_document
+from waterfall.yaml_loader import (
+    Document,
+    PathKey,
+    Reader,
+    dotted,
+    is_number_text,
+    load_document,
+)
 
 AXES = ("cpr", "cdr", "severity", "lag", "libor")
 CURVE_AXES = ("cpr", "cdr", "severity")
@@ -90,7 +97,7 @@ class GridPoint:
     cdr: AxisValue | None = None
     severity: AxisValue | None = None
     lag: int | None = None  # recovery lag, months
-    libor: float | None = None
+    libor: float | Curve | None = None  # percent, or a vector curve
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +277,12 @@ def _read_value(r: Reader, axis: str, value: Any, path: PathKey) -> Any:
             )
             return None
         return Multiplier(factor)
+    if axis != "lag" and isinstance(value, str) and not is_number_text(value):
+        # a vector, as on the command line ("4 11R 27", LIBOR "1.8 24R 4.5"): a curve
+        vector, message = check_curve(axis, value)
+        if vector is None:
+            r.fail(path, message)
+        return vector
     if axis == "lag":
         number: float = r.integer(value, path, 0, MAX_LAG_MONTHS)
     else:
