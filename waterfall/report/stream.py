@@ -403,10 +403,15 @@ def stream_grid_parquet(
     import pyarrow as pa  # optional extra: imported only when asked for
     import pyarrow.parquet as pq
 
+    # an axis is text where a point shows a curve: a per-group curve, a multiplier or a
+    # vector of its own, or the base scenario's curve where a point leaves the axis out
     text_axes = {
         axis
         for axis, shown in describe(deal, base).items()
-        if isinstance(shown, str) and any(getattr(p, axis) is None for p in points)
+        if any(
+            not isinstance(value, int | float) and (value is not None or isinstance(shown, str))
+            for value in (getattr(p, axis) for p in points)
+        )
     }
     names = columns(_empty_like(deal, base, price))
     schema = pa.schema(
