@@ -39,8 +39,7 @@ from waterfall.grid.run import (
     run_grid,
     scenario_for,
 )
-from waterfall.grid.spec import AXES, measured_metric
-from waterfall.grid.spec import METRICS as GRID_METRICS
+from waterfall.grid.spec import AXES, METRICS, measured_metric
 from waterfall.measures import prices_at
 from waterfall.report.cashflows import (
     cashflows_csv,
@@ -295,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grid_parser.add_argument(
         "--metric",
-        choices=GRID_METRICS,
+        choices=METRICS,
         help="pivot/plot metric (the other horizon's as yield_to_call, wal_years_to_maturity...)",
     )
     grid_parser.add_argument("--plot", help="also draw a heat map of --metric per class (PNG)")

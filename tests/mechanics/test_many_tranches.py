@@ -5,15 +5,16 @@ without them (a paid-off class accrues nothing, is owed nothing and takes no sha
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 
 from waterfall import load_deal
 from waterfall.engine import run
+from waterfall.grid import GridPoint
+from waterfall.grid.run import scenario_for
 from waterfall.kernels.scratch import MAX_STACK_TRANCHES
-from waterfall.scenario import BASE, Curve
+from waterfall.scenario import BASE
 
 
 def deal_text(n_live: int, n_paid_off: int) -> str:
@@ -86,13 +87,7 @@ def test_classes_past_the_stack_scratch_pay_as_the_same_deal_within_it(tmp_path:
     beyond.write_text(deal_text(n_live, 20))
     small, large = load_deal(within), load_deal(beyond)
     assert len(small.tranches) <= MAX_STACK_TRANCHES < len(large.tranches)
-    scenario = dataclasses.replace(
-        BASE,
-        prepayment=Curve("cpr", 20.0),
-        default=Curve("cdr", 30.0),
-        severity=Curve("severity", 80.0),
-        recovery_lag_months=6,
-    )
+    scenario = scenario_for(BASE, GridPoint(cpr=20.0, cdr=30.0, severity=80.0, lag=6))
     a, b = run(small, scenario), run(large, scenario)
     live = [b.index(f"C{k}") for k in range(n_live)] + [b.index("RES")]
     assert a.interest.sum() > 0.0  # money moved
