@@ -15,8 +15,11 @@ from __future__ import annotations
 import array
 import dataclasses
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+import queue
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, overload
 
@@ -378,73 +381,150 @@ def _stride(*templates: tuple[Any, ...]) -> int:
     return 1 + -(-CACHE_LINE_DOUBLES // smallest)
 
 
-def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> GridOut:
-    compiled = prep.compiled
-    n_months, n_groups = compiled.n_months, len(deal.groups)
-    n_tranches = len(deal.tranches)
-    n_threads = max(1, min(thread_count(), block.stop - block.start))
-    collateral = CollateralOut(*(np.zeros((n_months, n_groups)) for _ in CollateralOut._fields))
-    month_template = (
-        *(np.zeros((n_months, n_groups)) for _ in range(3)),
-        np.zeros((n_months + 1, n_groups)),
-        *(np.zeros(n_months) for _ in range(4)),
-    )
-    payments = allocate_payments(n_months, n_tranches, len(deal.fees))
-    work = allocate_workspace(n_tranches, n_groups, len(deal.fees))
-    stride = _stride(collateral, month_template, payments, work)
-    n_slabs = n_threads * stride
-    rows = ScenarioRows(*(column[block] for column in prep.rows))
-    n = block.stop - block.start
-    n_other = n if prep.other_horizon else 0
-    out = GridOut(
-        measures=np.zeros((n, len(prep.classes), N_FLOW_MEASURES)),
-        other_measures=np.zeros((n_other, len(prep.classes), N_FLOW_MEASURES)),
-        writedown=np.zeros((n, n_tranches)),
-        ending_balance=np.zeros((n, n_tranches)),
-        pool_end=np.zeros(n),
-        collateral_loss=np.zeros(n),
-    )
-    shared = DealInputs(
-        performing_balance=compiled.collateral.performing_balance,
-        pipeline_balance=compiled.collateral.pipeline_balance,
-        monthly_rate=compiled.collateral.monthly_rate,
-        schedule=compiled.collateral.schedule,
-        act_360_fraction=compiled.calendar.act_360_fraction,
-        distribution_number=compiled.calendar.distribution_number,
-        cumulative_loss_limit=compiled.cumulative_loss_limit,
-        penalty_share=compiled.penalty_share,
-        is_advancing=base.is_advancing,
-        note_rate=compiled.note_rate,
-        cap_contract_notional=compiled.cap_contract_notional,
-        days_lost_on_prepayment=compiled.shortfall.days_lost_on_prepayment,
-        relief_act_share=compiled.shortfall.relief_act_share,
-    )
-    arguments: tuple[Any, ...] = (
-        prep.tables,
-        rows,
-        shared,
-        compiled.program,
-        compiled.tranches,
-        compiled.fees,
-        compiled.terms,
-        prep.other_terms,
-        _slabs(collateral, CollateralOut, n_slabs),
-        _slabs(month_template, ThreadMonths, n_slabs),
-        _slabs(payments, PaymentsOut, n_slabs),
-        _slabs(work, Workspace, n_slabs),
-        _slabs(work, Workspace, n_slabs),
-        measure_inputs(deal, compiled, prep.classes, prep.prices),
-        _slabs((np.zeros(n_months), np.zeros(n_months)), ThreadFlows, n_slabs),
-        out,
-    )
-    shares = [(t, n, n_threads, t * stride) for t in range(n_threads)]
-    if n_threads == 1:
-        run_range(*shares[0], *arguments)
-    else:
-        with ThreadPoolExecutor(n_threads) as pool:
-            for done in [pool.submit(run_range, *share, *arguments) for share in shares]:
+class _BlockRunner:
+    """Runs a grid's blocks, one after another, on this machine's threads.
+
+    The scratch slabs, the deal's inputs and the worker threads are made once for every
+    block: a block allocates only its results. Use as a context manager (it owns threads).
+    """
+
+    def __init__(self, prep: _Prepared, deal: Deal, base: Scenario) -> None:
+        compiled = prep.compiled
+        n_months, n_groups = compiled.n_months, len(deal.groups)
+        self.n_threads = max(1, thread_count())
+        collateral = CollateralOut(
+            *(np.zeros((n_months, n_groups)) for _ in CollateralOut._fields)
+        )
+        month_template = (
+            *(np.zeros((n_months, n_groups)) for _ in range(3)),
+            np.zeros((n_months + 1, n_groups)),
+            *(np.zeros(n_months) for _ in range(4)),
+        )
+        payments = allocate_payments(n_months, len(deal.tranches), len(deal.fees))
+        work = allocate_workspace(len(deal.tranches), n_groups, len(deal.fees))
+        self.stride = _stride(collateral, month_template, payments, work)
+        n_slabs = self.n_threads * self.stride
+        shared = DealInputs(
+            performing_balance=compiled.collateral.performing_balance,
+            pipeline_balance=compiled.collateral.pipeline_balance,
+            monthly_rate=compiled.collateral.monthly_rate,
+            schedule=compiled.collateral.schedule,
+            act_360_fraction=compiled.calendar.act_360_fraction,
+            distribution_number=compiled.calendar.distribution_number,
+            cumulative_loss_limit=compiled.cumulative_loss_limit,
+            penalty_share=compiled.penalty_share,
+            is_advancing=base.is_advancing,
+            note_rate=compiled.note_rate,
+            cap_contract_notional=compiled.cap_contract_notional,
+            days_lost_on_prepayment=compiled.shortfall.days_lost_on_prepayment,
+            relief_act_share=compiled.shortfall.relief_act_share,
+        )
+        self.prep = prep
+        self.n_tranches = len(deal.tranches)
+        self.deal_arguments: tuple[Any, ...] = (
+            shared,
+            compiled.program,
+            compiled.tranches,
+            compiled.fees,
+            compiled.terms,
+            prep.other_terms,
+            _slabs(collateral, CollateralOut, n_slabs),
+            _slabs(month_template, ThreadMonths, n_slabs),
+            _slabs(payments, PaymentsOut, n_slabs),
+            _slabs(work, Workspace, n_slabs),
+            _slabs(work, Workspace, n_slabs),
+            measure_inputs(deal, compiled, prep.classes, prep.prices),
+            _slabs((np.zeros(n_months), np.zeros(n_months)), ThreadFlows, n_slabs),
+        )
+        self.pool = ThreadPoolExecutor(self.n_threads) if self.n_threads > 1 else None
+
+    def __enter__(self) -> _BlockRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def run(self, block: slice) -> GridOut:
+        """The block's results; every thread runs its scenarios until none is left."""
+        prep = self.prep
+        n = block.stop - block.start
+        n_other = n if prep.other_horizon else 0
+        out = GridOut(
+            measures=np.zeros((n, len(prep.classes), N_FLOW_MEASURES)),
+            other_measures=np.zeros((n_other, len(prep.classes), N_FLOW_MEASURES)),
+            writedown=np.zeros((n, self.n_tranches)),
+            ending_balance=np.zeros((n, self.n_tranches)),
+            pool_end=np.zeros(n),
+            collateral_loss=np.zeros(n),
+        )
+        rows = ScenarioRows(*(column[block] for column in prep.rows))
+        arguments = (prep.tables, rows, *self.deal_arguments, out)
+        next_scenario = np.zeros(1, dtype=np.int64)  # the threads take scenarios from it
+        n_threads = min(self.n_threads, n)
+        if self.pool is None or n_threads == 1:
+            run_range(next_scenario, n, 0, *arguments)
+        else:
+            shares = [
+                self.pool.submit(run_range, next_scenario, n, t * self.stride, *arguments)
+                for t in range(n_threads)
+            ]
+            for done in shares:
                 done.result()
-    return out
+        return out
+
+
+def _run_block(prep: _Prepared, deal: Deal, base: Scenario, block: slice) -> GridOut:
+    """One block's results (the benchmarks time this: the compiled scenario loop alone)."""
+    with _BlockRunner(prep, deal, base) as runner:
+        return runner.run(block)
+
+
+def _block_outs(runner: _BlockRunner, blocks: list[slice]) -> Generator[GridOut, None, None]:
+    """Each block's results in order.
+
+    With more than one thread the blocks run back to back on a thread of their own while
+    the caller writes the rows of the one before (the kernel releases the GIL), and at most
+    one finished block waits for the caller; closing this generator (the caller's Ctrl-C)
+    stops that thread after the block it is running. On one thread, one thing at a time.
+    """
+    if runner.n_threads == 1:
+        for block in blocks:
+            yield runner.run(block)
+        return
+    run = runner.run
+    finished: queue.Queue[GridOut | BaseException] = queue.Queue(maxsize=1)
+    stopping = threading.Event()
+
+    def produce() -> None:
+        for block in blocks:
+            if stopping.is_set():
+                return
+            result: GridOut | BaseException
+            try:
+                result = run(block)
+            except BaseException as error:  # handed to the caller, raised there
+                result = error
+            while not stopping.is_set():
+                try:
+                    finished.put(result, timeout=0.05)
+                    break
+                except queue.Full:
+                    continue
+            if isinstance(result, BaseException):
+                return
+
+    producer = threading.Thread(target=produce, name="waterfall-grid-blocks", daemon=True)
+    producer.start()
+    try:
+        for _ in blocks:
+            result = finished.get()
+            if isinstance(result, BaseException):
+                raise result
+            yield result
+    finally:
+        stopping.set()
+        producer.join()
 
 
 def grid_blocks(
@@ -481,14 +561,11 @@ def grid_blocks(
         slice(start, min(start + block_size, len(points)))
         for start in range(first_block * block_size, len(points), block_size)
     ]
-    # with more than one thread the next block runs while the caller writes this one's rows
-    # (the kernel releases the GIL); on one thread, one thing at a time
-    ahead = ThreadPoolExecutor(1) if thread_count() > 1 else None
-    try:
-        yield from _block_results(prep, deal, base, points, blocks, names, price, by_class, ahead)
-    finally:
-        if ahead is not None:
-            ahead.shutdown(wait=True, cancel_futures=True)
+    with (
+        _BlockRunner(prep, deal, base) as runner,
+        closing(_block_outs(runner, blocks)) as outs,
+    ):
+        yield from _block_results(prep, deal, base, points, blocks, names, price, by_class, outs)
 
 
 def _block_results(
@@ -500,17 +577,10 @@ def _block_results(
     names: tuple[str, ...],
     price: float,
     by_class: dict[str, float],
-    ahead: ThreadPoolExecutor | None,
+    outs: Iterator[GridOut],
 ) -> Iterator[GridResult]:
-    def start(block: slice) -> Future[GridOut] | None:
-        return ahead.submit(_run_block, prep, deal, base, block) if ahead else None
-
     axes = point_axes(deal, base)
-    running = start(blocks[0]) if blocks else None
-    for position, block in enumerate(blocks):
-        out = running.result() if running else _run_block(prep, deal, base, block)
-        if position + 1 < len(blocks):
-            running = start(blocks[position + 1])
+    for block, out in zip(blocks, outs, strict=True):
         block_points = points[block]
         losses = principal_losses(out.writedown, out.ending_balance, out.pool_end)
         other_metrics = (
