@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{n:,} scenarios",
                     f"{ours:.1f}",
                     f"floor {probe['metrics_on']:.1f} (no metrics {probe['metrics_off']:.1f}); "
-                    f"ratio {ratio:.1f}x (goal 2x)",
+                    f"ratio {ratio:.1f}x (the kernel alone: the 2x goal is end to end, below)",
                 )
             )
         rows.append(
@@ -253,12 +253,20 @@ def main(argv: list[str] | None = None) -> int:
             cli = ["grid", str(DEAL), "--scenarios", str(grid), "--out", str(out)]
             runs = [run_cli(cli, threads)[0] for _ in range(repeats)]
             walls[threads] = statistics.median(runs)
+            per_core = walls[threads] * threads / n * 1e6
+            # the first goal: this, per scenario per core, within 2x of the floor's
+            against = (
+                f"; {per_core / probe['metrics_on']:.1f}x the floor's "
+                f"{probe['metrics_on']:.1f} (goal 2x)"
+                if not isinstance(probe, str)
+                else ""
+            )
             rows.append(
                 (
                     f"grid end to end, CLI to CSV, {n:,} scenarios, {threads} thread(s)",
                     f"{walls[threads]:.2f} s",
                     f"{walls[threads] / n * 1e6:.0f} us / scenario wall, "
-                    f"{walls[threads] * threads / n * 1e6:.0f} per core",
+                    f"{per_core:.0f} per core{against}",
                 )
             )
         rows.append(
