@@ -429,6 +429,9 @@ class _BlockRunner:
             compiled.terms,
             prep.other_terms,
             _slabs(collateral, CollateralOut, n_slabs),
+            # the prepayment, default and lag rows whose balances a slab's collateral holds
+            # (none yet); a row of 64 bytes a slab
+            np.full((n_slabs, CACHE_LINE_DOUBLES), -1, dtype=np.int64),
             _slabs(month_template, ThreadMonths, n_slabs),
             _slabs(payments, PaymentsOut, n_slabs),
             _slabs(work, Workspace, n_slabs),

@@ -75,7 +75,21 @@ def project_collateral(
     defaults of month i-L; scheduled amortization; voluntary prepayments on the whole
     PERF(i-1)·af(i), capped so that PERF(i) >= 0; interest. Compiled with numba; runs as plain
     Python under ``NUMBA_DISABLE_JIT=1``.
+
+    In two passes: ``project_balances`` (everything but the losses) and ``project_losses``.
+    No balance depends on the severity, so a grid whose scenarios differ only by severity
+    runs the second alone.
     """
+    project_balances(collateral, rates, out)
+    project_losses(collateral, rates, out)
+
+
+@kernel
+def project_balances(
+    collateral: CollateralArrays, rates: CollateralRates, out: CollateralOut
+) -> None:
+    """Every column of ``out`` but ``principal_loss`` and ``principal_recovery``, which
+    ``project_losses`` then writes; nothing here reads ``rates.severity``."""
     n_months, n_groups = out.performing_balance.shape
     # The month body is written out here rather than called: a compiled call that takes
     # NamedTuples of arrays pays two atomic reference counts per array, which were most of
@@ -99,16 +113,16 @@ def project_collateral(
                 amortization_factor = schedule[month + 1, group] / schedule[month, group]
             defaults = performing * rates.mdr[month, group]
             new_defaults[month, group] = defaults  # read back at once when the lag is 0
-            liquidated, loss = _liquidations(
+            seeded, lagged = _liquidated(
                 month,
                 group,
                 rates.recovery_lag_months,
                 rates.is_advancing,
                 rates.seed_liquidation,
-                rates.severity,
                 schedule,
                 new_defaults,
             )
+            liquidated = seeded + lagged
             kept = 1.0 - amortization_factor
             expected_amortization = (performing + foreclosure - liquidated) * kept
             actual_amortization = (performing - defaults) * kept
@@ -119,8 +133,6 @@ def project_collateral(
             room = performing - defaults - actual_amortization
             prepayments = min(prepayments, max(room, 0.0))
             out.amortized_default_balance[month, group] = liquidated
-            out.principal_loss[month, group] = loss
-            out.principal_recovery[month, group] = max(liquidated - loss, 0.0)
             out.expected_amortization[month, group] = expected_amortization
             out.amortization_from_defaults[month, group] = advanced_amortization
             out.actual_amortization[month, group] = actual_amortization
@@ -134,31 +146,58 @@ def project_collateral(
             out.performing_balance[month, group] = performing
 
 
+@kernel
+def project_losses(
+    collateral: CollateralArrays, rates: CollateralRates, out: CollateralOut
+) -> None:
+    """``principal_loss`` and ``principal_recovery`` of each month, from the liquidations
+    ``project_balances`` wrote into ``out`` for these same rates but the severity."""
+    n_months, n_groups = out.performing_balance.shape
+    schedule = collateral.schedule
+    for month in range(n_months):
+        for group in range(n_groups):
+            seeded, lagged = _liquidated(
+                month,
+                group,
+                rates.recovery_lag_months,
+                rates.is_advancing,
+                rates.seed_liquidation,
+                schedule,
+                out.new_defaults,
+            )
+            loss = 0.0
+            seed = rates.seed_liquidation[month, group]
+            if seed > 0.0:
+                loss += min(seed * rates.severity[month, group], seeded)
+            default_month = month - rates.recovery_lag_months
+            if default_month >= 0:
+                defaulted = out.new_defaults[default_month, group]
+                loss += min(defaulted * rates.severity[default_month, group], lagged)
+            out.principal_loss[month, group] = loss
+            liquidated = out.amortized_default_balance[month, group]
+            out.principal_recovery[month, group] = max(liquidated - loss, 0.0)
+
+
 @inline_kernel
-def _liquidations(
+def _liquidated(
     month: int,
     group: int,
     lag: int,
     is_advancing: bool,
     seed_liquidation: F64Array,
-    severity: F64Array,
     schedule: F64Array,
     new_defaults: F64Array,
 ) -> tuple[float, float]:
-    """Return (ADB, loss) liquidated in ``month``: defaults of month - L plus seeded ones."""
-    liquidated = 0.0
-    loss = 0.0
+    """The balances liquidated in ``month`` (the ADB): (seeded, defaulted in month - L)."""
+    seeded = 0.0
     seed = seed_liquidation[month, group]
     if seed > 0.0:
-        seed_balance = seed * schedule[month, group] if is_advancing else seed
-        liquidated += seed_balance
-        loss += min(seed * severity[month, group], seed_balance)
+        seeded = seed * schedule[month, group] if is_advancing else seed
+    lagged = 0.0
     default_month = month - lag
     if default_month >= 0:
         defaulted = new_defaults[default_month, group]
-        balance = defaulted
+        lagged = defaulted
         if is_advancing and schedule[default_month, group] > 0.0:
-            balance = defaulted * schedule[month, group] / schedule[default_month, group]
-        liquidated += balance
-        loss += min(defaulted * severity[default_month, group], balance)
-    return liquidated, loss
+            lagged = defaulted * schedule[month, group] / schedule[default_month, group]
+    return seeded, lagged

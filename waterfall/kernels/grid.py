@@ -15,7 +15,7 @@ scratch array (leading axis ``thread * stride``); ``stride`` leaves at least one
 (false sharing made a 2-thread probe slower than 1 thread). Nothing is allocated inside the
 scenario loop.
 
-The month arithmetic is the single-scenario engine's own (``project_collateral``,
+The month arithmetic is the single-scenario engine's own (``project_collateral``'s two passes,
 ``fill_months``, ``apply_waterfall``), so a scenario run here gives bit-for-bit the cash
 flows of ``waterfall.engine.run``.
 """
@@ -34,7 +34,8 @@ from waterfall.kernels.collateral import (
     CollateralArrays,
     CollateralOut,
     CollateralRates,
-    project_collateral,
+    project_balances,
+    project_losses,
 )
 from waterfall.kernels.metrics import duration_of, margin_of, wal_of, window_of, yield_of
 from waterfall.kernels.payments import (
@@ -319,6 +320,7 @@ def _run_one(
     terms: DealTerms,
     other_terms: DealTerms,
     tc: CollateralOut,
+    projected: I64Array,
     tm: ThreadMonths,
     tp: PaymentsOut,
     tw: Workspace,
@@ -347,7 +349,17 @@ def _run_one(
     collateral = CollateralArrays(
         shared.performing_balance, shared.monthly_rate, shared.schedule, shared.pipeline_balance
     )
-    project_collateral(collateral, rates, col)
+    # the balances depend on the prepayment, default and lag rows, not on the severity: a
+    # scenario after one of the same three rows in this slab (a grid's severity axis varies
+    # fastest) projects the losses alone (the default row is one per default curve and lag,
+    # but the lag row, which gives the seeded liquidations, is compared too rather than
+    # trusted to follow)
+    key = projected[slab]
+    prepayment_row, default_row = rows.prepayment[scenario], rows.default[scenario]
+    if key[0] != prepayment_row or key[1] != default_row or key[2] != lag_row:
+        project_balances(collateral, rates, col)
+        key[0], key[1], key[2] = prepayment_row, default_row, lag_row
+    project_losses(collateral, rates, col)
     months = MonthArrays(
         tables.index_rate[rows.index_row[scenario]],
         shared.act_360_fraction,
@@ -562,6 +574,7 @@ def run_range(
     terms: DealTerms,
     other_terms: DealTerms,
     tc: CollateralOut,
+    projected: I64Array,
     tm: ThreadMonths,
     tp: PaymentsOut,
     tw: Workspace,
@@ -592,5 +605,5 @@ def run_range(
         for scenario in range(first, min(first + SCENARIOS_PER_TAKE, stop)):
             _run_one(
                 scenario, slab, tables, rows, shared, program, tranches, fees, terms,
-                other_terms, tc, tm, tp, tw, tw_call, measure, tf, out,
+                other_terms, tc, projected, tm, tp, tw, tw_call, measure, tf, out,
             )  # fmt: skip
