@@ -74,7 +74,7 @@ def main() -> None:
 
     def collateral() -> None:
         for c, col in zip(compiled, cols, strict=True):
-            project_collateral(c.collateral, c.rates, col)
+            project_collateral(c.collateral, c.rates, col, True)
 
     months = [_month_arrays(c, col, True) for c, col in zip(compiled, cols, strict=True)]
 

@@ -120,7 +120,7 @@ def project_pool(
     collateral = compile_collateral((group,), n_months, servicing_fee)
     rates = monthly_rates(scenario, (group,), n_months)
     out = CollateralOut(*(np.zeros((n_months, 1)) for _ in CollateralOut._fields))
-    project_collateral(collateral, rates, out)
+    project_collateral(collateral, rates, out, True)
     return out
 
 
@@ -215,7 +215,7 @@ def run(deal: Deal, scenario: Scenario) -> Result:
     compiled = compile_deal(deal, scenario)
     n_months, n_groups = compiled.n_months, len(deal.groups)
     col = CollateralOut(*(np.zeros((n_months, n_groups)) for _ in CollateralOut._fields))
-    project_collateral(compiled.collateral, compiled.rates, col)
+    project_collateral(compiled.collateral, compiled.rates, col, True)
     months = _month_arrays(compiled, col, scenario.is_advancing)
     n_tranches = len(deal.tranches)
     out = allocate_payments(n_months, n_tranches, len(deal.fees))

@@ -1,9 +1,9 @@
 """The collateral's two passes: no balance depends on the severity.
 
-A grid runs ``project_balances`` only when a scenario's prepayment, default or lag differs
-from the one its scratch last held, and ``project_losses`` always. That is right only if
-the losses pass, over the balances projected with another severity, gives exactly the
-whole projection with its own.
+A grid projects the balances (``project_collateral(..., with_balances=True)``) only when a
+scenario's prepayment, default or lag differs from the one its scratch last held, and the
+losses always. That is right only if the losses alone, over the balances projected with
+another severity, give exactly the whole projection with its own.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from waterfall.compile import CompiledDeal, compile_deal
 from waterfall.deal import load_deal
 from waterfall.grid import GridPoint
 from waterfall.grid.run import scenario_for
-from waterfall.kernels.collateral import CollateralOut, project_collateral, project_losses
+from waterfall.kernels.collateral import CollateralOut, project_collateral
 from waterfall.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,7 +35,7 @@ def _compiled(cdr: float, severity: float, lag: int, is_advancing: bool) -> Comp
 def _projected(compiled: CompiledDeal) -> CollateralOut:
     shape = (compiled.n_months, len(DEAL.groups))
     out = CollateralOut(*(np.full(shape, np.nan) for _ in CollateralOut._fields))
-    project_collateral(compiled.collateral, compiled.rates, out)
+    project_collateral(compiled.collateral, compiled.rates, out, True)
     return out
 
 
@@ -49,6 +49,6 @@ def test_losses_over_another_severitys_balances_equal_the_whole_projection(
     whole = _projected(severe)
     mild = _projected(_compiled(cdr, 30.0, lag, is_advancing))
     assert not np.array_equal(mild.principal_loss, whole.principal_loss)  # severity matters
-    project_losses(severe.collateral, severe.rates, mild)  # over the other's balances
+    project_collateral(severe.collateral, severe.rates, mild, False)  # over mild's balances
     for name in CollateralOut._fields:
         np.testing.assert_array_equal(getattr(mild, name), getattr(whole, name), err_msg=name)

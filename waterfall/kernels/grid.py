@@ -15,7 +15,7 @@ scratch array (leading axis ``thread * stride``); ``stride`` leaves at least one
 (false sharing made a 2-thread probe slower than 1 thread). Nothing is allocated inside the
 scenario loop.
 
-The month arithmetic is the single-scenario engine's own (``project_collateral``'s two passes,
+The month arithmetic is the single-scenario engine's own (``project_collateral``,
 ``fill_months``, ``apply_waterfall``), so a scenario run here gives bit-for-bit the cash
 flows of ``waterfall.engine.run``.
 """
@@ -34,8 +34,7 @@ from waterfall.kernels.collateral import (
     CollateralArrays,
     CollateralOut,
     CollateralRates,
-    project_balances,
-    project_losses,
+    project_collateral,
 )
 from waterfall.kernels.metrics import duration_of, margin_of, wal_of, window_of, yield_of
 from waterfall.kernels.payments import (
@@ -356,10 +355,9 @@ def _run_one(
     # trusted to follow)
     key = projected[slab]
     prepayment_row, default_row = rows.prepayment[scenario], rows.default[scenario]
-    if key[0] != prepayment_row or key[1] != default_row or key[2] != lag_row:
-        project_balances(collateral, rates, col)
-        key[0], key[1], key[2] = prepayment_row, default_row, lag_row
-    project_losses(collateral, rates, col)
+    with_balances = key[0] != prepayment_row or key[1] != default_row or key[2] != lag_row
+    key[0], key[1], key[2] = prepayment_row, default_row, lag_row
+    project_collateral(collateral, rates, col, with_balances)
     months = MonthArrays(
         tables.index_rate[rows.index_row[scenario]],
         shared.act_360_fraction,
