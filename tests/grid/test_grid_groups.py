@@ -84,7 +84,7 @@ def test_a_grid_file_reads_group_curves_and_multipliers(
     assert 'cpr {group_1 40, group_2 "10 5R 20"}' in capsys.readouterr().out
     path.write_text("cpr: [{group_1: 40, group_3: 20}]\n")
     assert main(["grid", str(ROOT / "deals" / "2002-HE1.yaml"), "--scenarios", str(path)]) == 1
-    assert capsys.readouterr().err.splitlines()[1] == (
+    assert capsys.readouterr().err.splitlines() == [
         f"{path}:1:30: cpr.group_3: no loan group 'group_3' in ABSC 2002-HE1; its groups: "
-        "group_1, group_2"
-    )
+        "group_1, group_2, and group_2 has no value"
+    ]

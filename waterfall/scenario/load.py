@@ -203,14 +203,21 @@ def check_curve_groups(
     file = source or "command line"
     named = [name for name, _ in curve.by_group]
     marks = curve.marks or ((0, 0),) * len(named)
+    missing = [g for g in groups if g not in named]
+    # a name the deal lacks is most often a misspelt group, the one left without a value:
+    # one line says both
+    left_out = (
+        f", and {', '.join(missing)} {'has' if len(missing) == 1 else 'have'} no value"
+        if missing
+        else ""
+    )
     for name, (line, column) in zip(named, marks, strict=True):
         if name not in groups:
             problems.append(
                 Problem(file, line, column, f"{curve.measure}.{name}",
-                        f"no loan group '{name}' in {deal_name}; its groups: {known}")
+                        f"no loan group '{name}' in {deal_name}; its groups: {known}{left_out}")
             )  # fmt: skip
-    missing = [g for g in groups if g not in named]
-    if missing:
+    if missing and not problems:
         problems.append(
             Problem(file, marks[0][0], marks[0][1], curve.measure,
                     f"no value for {', '.join(missing)}; give every loan group of "
