@@ -77,6 +77,11 @@ def test_a_group_the_deal_lacks_or_leaves_out_is_located(
         "waterfall run: --cdr 'group_1=3': no value for group_2; give every loan group of "
         "ABSC 2002-HE1 (group_1, group_2) or one value for all\n"
     )
+    assert main(["run", str(DEAL), "--cpr", "group_1=40; group_3=10"]) == 2
+    assert capsys.readouterr().err == (
+        "waterfall run: --cpr 'group_1=40; group_3=10': no loan group 'group_3' in "
+        "ABSC 2002-HE1; its groups: group_1, group_2, and group_2 has no value\n"
+    )
     assert main(["run", str(DEAL), "--cpr", "group_1=abc; group_2=3"]) == 2
     assert "--cpr 'group_1=abc; group_2=3': group_1: token 1 'abc'" in capsys.readouterr().err
 
