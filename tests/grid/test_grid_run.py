@@ -60,6 +60,33 @@ def test_a_called_deal_and_a_failing_trigger_also_match_single_runs() -> None:
         assert_same(grid, alone, str(point))
 
 
+# severity varied fastest, as a grid file's product is: a scenario after one of the same
+# prepayment, default and lag in its thread's slab reuses the collateral balances already
+# there (kernels.grid._run_one), across blocks too
+SEVERITY_FASTEST = [
+    GridPoint(cpr, cdr, severity, lag, None)
+    for cpr in (8.0, 35.0)
+    for cdr in (0.0, 9.0)
+    for lag in (0, 12)
+    for severity in (35.0, 50.0, 65.0)
+][: None if IS_COMPILED else 3]
+
+
+@pytest.fixture(scope="module")
+def severity_fastest_alone() -> list[dict[str, np.ndarray]]:
+    return [scenario_metrics(DEAL, scenario_for(BASE, p))[1] for p in SEVERITY_FASTEST]
+
+
+@pytest.mark.parametrize("block_size", [1, 5, 1024])
+def test_a_scenario_on_the_balances_of_the_one_before_equals_its_single_run(
+    block_size: int, severity_fastest_alone: list[dict[str, np.ndarray]]
+) -> None:
+    result = run_grid(DEAL, BASE, SEVERITY_FASTEST, block_size=block_size)
+    for index, point in enumerate(SEVERITY_FASTEST):
+        grid = {metric: result.metrics[metric][index] for metric in METRIC_COLUMNS}
+        assert_same(grid, severity_fastest_alone[index], str(point))
+
+
 @pytest.mark.skipif(not IS_COMPILED, reason="threads need the compiled kernel")
 def test_threads_and_blocks_do_not_change_a_single_bit() -> None:
     both = run_grid(DEAL, BASE, POINTS, block_size=5)

@@ -1,7 +1,9 @@
-"""A grid scenario reads only what its own months wrote: between two scenarios a thread's
-scratch arrays are not zeroed, except those a month adds to or writes only sometimes
-(``payments.zero_accumulated``). Filled with NaN beforehand, as if an earlier scenario
-had left anything at all there, they must give the same results to the bit."""
+"""A grid scenario reads only what its own months wrote, or the collateral balances a
+scenario of the same prepayment, default and lag rows left in the slab: between two
+scenarios a thread's scratch arrays are not zeroed, except those a month adds to or writes
+only sometimes (``payments.zero_accumulated``). Filled with NaN beforehand, as if an
+earlier scenario had left anything at all there, they must give the same results to the
+bit."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 POINTS = [
     GridPoint(30.0, 0.0, 50.0, 12, None),  # settles early: the run stops before month 341
     GridPoint(30.0, 8.0, 50.0, 12, None),  # B written down and owed: every month runs
+    GridPoint(30.0, 8.0, 70.0, 12, None),  # the same balances as the one before
     GridPoint(95.0, 0.0, 10.0, 12, None),  # the call comes early
     GridPoint(10.0, 25.0, 90.0, 6, None),  # deep losses, shortfalls, carry-forwards
     GridPoint(60.0, 1.0, 20.0, 12, None),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +61,12 @@ def _interrupt_after(blocks: int, monkeypatch: pytest.MonkeyPatch) -> None:
     real = grid_blocks
 
     def interrupted(*args: Any, **kwargs: Any) -> Iterator[GridResult]:
-        for done, part in enumerate(real(*args, **kwargs)):
-            if done == blocks:
-                raise KeyboardInterrupt
-            yield part
+        # closed as it is left, as a caller must (or its block thread waits for collection)
+        with closing(real(*args, **kwargs)) as parts:
+            for done, part in enumerate(parts):
+                if done == blocks:
+                    raise KeyboardInterrupt
+                yield part
 
     monkeypatch.setattr(stream, "grid_blocks", interrupted)
 

@@ -32,21 +32,36 @@ def _take_all(counter: Any, times_taken: Any, stop: int) -> None:
             times_taken[item] += 1
 
 
-def test_racing_threads_take_every_item_exactly_once() -> None:
-    # compiled, a take costs nanoseconds, so two threads racing through 2 million items
-    # meet on the counter all the time: with a read and a write that are not one atomic
-    # step, 0.03% to 1.2% of the items went to both threads in three runs here
-    stop = 2_000_000 if numba.config.DISABLE_JIT == 0 else 20_000  # type: ignore[attr-defined]
-    _take_all(np.zeros(1, dtype=np.int64), np.zeros(stop, dtype=np.int64), 10)  # compile
+def _race(stop: int) -> tuple[Any, Any]:
+    """Two threads, started together, take ``range(stop)`` from one counter; return how
+    many times each item was taken, and the counter."""
     counter = np.zeros(1, dtype=np.int64)
     taken = [np.zeros(stop, dtype=np.int64) for _ in range(2)]
-    threads = [threading.Thread(target=_take_all, args=(counter, t, stop)) for t in taken]
+    together = threading.Barrier(2)
+
+    def take_all(times_taken: Any) -> None:
+        together.wait()
+        _take_all(counter, times_taken, stop)
+
+    threads = [threading.Thread(target=take_all, args=(t,)) for t in taken]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    np.testing.assert_array_equal(taken[0] + taken[1], np.ones(stop, dtype=np.int64))
-    assert counter[0] >= stop
+    return taken[0] + taken[1], counter
+
+
+def test_racing_threads_take_every_item_exactly_once() -> None:
+    # compiled, a take costs nanoseconds, so two threads racing through 2 million items
+    # meet on the counter all the time: with a read and a write that are not one atomic
+    # step, from 1 to 26,000 items went to both threads in a race here, and now and then
+    # none, so the race is run ten times
+    stop = 2_000_000 if numba.config.DISABLE_JIT == 0 else 20_000  # type: ignore[attr-defined]
+    _take_all(np.zeros(1, dtype=np.int64), np.zeros(stop, dtype=np.int64), 10)  # compile
+    for _ in range(10):
+        times_taken, counter = _race(stop)
+        np.testing.assert_array_equal(times_taken, np.ones(stop, dtype=np.int64))
+        assert counter[0] >= stop
 
 
 class _FakeRunner:
@@ -85,11 +100,17 @@ def test_a_failing_block_raises_in_its_place() -> None:
     assert runner.ran == [0, 10, 20, 30]  # nothing after the failed block
 
 
+def _block_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "waterfall-grid-blocks"}
+
+
 def test_closing_the_results_stops_the_blocks_thread() -> None:
+    before = _block_threads()  # (another test's, not yet collected, would not be this one)
     runner: Any = _FakeRunner()
     outs: Any = _block_outs(runner, BLOCKS)
     assert next(outs) == ("results of", 0)
+    assert _block_threads() - before  # running
     outs.close()  # what the caller's Ctrl-C does, through grid_blocks
-    assert not [t for t in threading.enumerate() if t.name == "waterfall-grid-blocks"]
+    assert not _block_threads() - before
     # the block handed over, one waiting for the caller, at most one more under way
     assert len(runner.ran) <= 3

@@ -487,9 +487,10 @@ def _block_outs(runner: _BlockRunner, blocks: list[slice]) -> Generator[GridOut,
     """Each block's results in order.
 
     With more than one thread the blocks run back to back on a thread of their own while
-    the caller writes the rows of the one before (the kernel releases the GIL), and at most
-    one finished block waits for the caller; closing this generator (the caller's Ctrl-C)
-    stops that thread after the block it is running. On one thread, one thing at a time.
+    the caller writes the rows of the one before (the kernel releases the GIL); at most two
+    finished blocks wait for the caller (one queued, one about to be). Closing this
+    generator (the caller's Ctrl-C) stops that thread after the block it is running. On one
+    thread, one thing at a time.
     """
     if runner.n_threads == 1:
         for block in blocks:
@@ -540,7 +541,7 @@ def grid_blocks(
     block_size: int = BLOCK_SIZE,
     first_block: int = 0,
     with_other_horizon: bool = False,
-) -> Iterator[GridResult]:
+) -> Generator[GridResult, None, None]:
     """Run the points block by block, from block ``first_block``; yield each block's result.
 
     Memory follows the block, not the grid: the curve tables hold each distinct curve once,
@@ -635,11 +636,14 @@ def run_grid(
         block_size=block_size,
         with_other_horizon=with_other_horizon,
     )
-    for part in blocks:
-        parts.append(part)
-        done += len(part.axes)
-        if progress is not None:
-            progress(done, len(points))
+    # closed here, not when collected: an exception kept with its traceback (an
+    # interactive session keeps the last) would keep the block threads waiting
+    with closing(blocks):
+        for part in blocks:
+            parts.append(part)
+            done += len(part.axes)
+            if progress is not None:
+                progress(done, len(points))
     if parts:
         return concatenate(parts)
     classes = measured_classes(deal, by_class or {})

@@ -9,7 +9,9 @@ a time from a shared counter, each thread runs until the block is done.
 
 The counter is read and advanced in one atomic instruction (``lock xadd``), so the
 threads need neither the GIL nor a lock; which thread runs a scenario changes nothing in
-its results (every scenario starts from zeroed or fully rewritten scratch).
+its results: every scenario starts from zeroed or fully rewritten scratch, but for the
+collateral balances a slab keeps for the next scenario of the same prepayment, default and
+lag rows (``grid._run_one``), which are then the same bits.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ def _take(typingctx: Any, counter: Any, count: Any) -> Any:
     """``counter[0]`` before adding ``count`` to it, atomically."""
     if not (
         isinstance(counter, types.Array)
+        and counter.ndim == 1
         and counter.dtype == types.int64
+        and counter.mutable
         and isinstance(count, types.Integer)
     ):
-        return None
+        return None  # numba then reports no matching signature
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         array = context.make_array(signature.args[0])(context, builder, args[0])

@@ -70,7 +70,8 @@ def project_collateral(
     rates : CollateralRates
         SMM, MDR and severity per month and group, the recovery lag and advancing.
     out : CollateralOut
-        Preallocated, shape (n_months, n_groups) each; every element is written.
+        Preallocated, shape (n_months, n_groups) each; every element is written (with
+        ``with_balances`` False, the losses' only).
     with_balances : bool
         False: write the losses alone (``principal_loss``, ``principal_recovery``), over
         the rest of ``out`` as already projected with these rates but the severity (no

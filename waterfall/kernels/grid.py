@@ -1,4 +1,4 @@
-"""Many scenarios of one deal: one compiled call per thread runs that thread's share.
+"""Many scenarios of one deal: one compiled call per thread runs scenarios until none is left.
 
 The threads are Python threads (``waterfall.grid.run``), each in a ``run_range`` call that
 releases the GIL: a numba ``parallel=True`` kernel around the same call took 18 s to
@@ -344,7 +344,7 @@ def _run_one(
         tables.lag[lag_row],
         shared.is_advancing,
     )
-    col = _collateral_slab(tc, slab)  # every element is written: no zeroing
+    col = _collateral_slab(tc, slab)  # every element is written (or kept, below): no zeroing
     collateral = CollateralArrays(
         shared.performing_balance, shared.monthly_rate, shared.schedule, shared.pipeline_balance
     )
@@ -356,8 +356,8 @@ def _run_one(
     key = projected[slab]
     prepayment_row, default_row = rows.prepayment[scenario], rows.default[scenario]
     with_balances = key[0] != prepayment_row or key[1] != default_row or key[2] != lag_row
-    key[0], key[1], key[2] = prepayment_row, default_row, lag_row
     project_collateral(collateral, rates, col, with_balances)
+    key[0], key[1], key[2] = prepayment_row, default_row, lag_row  # once they are written
     months = MonthArrays(
         tables.index_rate[rows.index_row[scenario]],
         shared.act_360_fraction,

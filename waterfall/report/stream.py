@@ -17,7 +17,8 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -330,8 +331,9 @@ def stream_grid_csv(
             handle.flush()
             _write_checkpoint(checkpoint, fingerprint, 0, size)
         blocks = first_block
+        parts = _blocks(deal, base, points, price, by_class, block_size, first_block)
         try:
-            for part in _blocks(deal, base, points, price, by_class, block_size, first_block):
+            for part in parts:
                 handle.write(csv_bytes(part, header=False, compiled=is_text_compiled))
                 handle.flush()
                 size = handle.tell()
@@ -343,6 +345,8 @@ def stream_grid_csv(
             # a block cut off mid-write is not kept: the file ends with the last whole block
             handle.truncate(size)
             raise
+        finally:
+            parts.close()  # the block threads stop now, not when the generator is collected
     if path.exists():
         os.chmod(partial, path.stat().st_mode & 0o777)  # a file replaced keeps its permissions
     os.replace(partial, path)
@@ -363,7 +367,7 @@ def _blocks(
     by_class: Mapping[str, float],
     block_size: int,
     first_block: int = 0,
-) -> Iterator[GridResult]:
+) -> Generator[GridResult, None, None]:
     """The grid's blocks, each with the clean-up call the other way beside it where the deal
     has a call (as the CLI measures a whole grid)."""
     return grid_blocks(
@@ -423,8 +427,9 @@ def stream_grid_parquet(
     partial = partial_path(path)
     total = len(points)
     done = 0
-    with pq.ParquetWriter(partial, schema) as writer:
-        for part in _blocks(deal, base, points, price, dict(by_class or {}), block_size):
+    parts = _blocks(deal, base, points, price, dict(by_class or {}), block_size)
+    with pq.ParquetWriter(partial, schema) as writer, closing(parts):
+        for part in parts:
             rows = part.rows()
             table_columns = {
                 name: [
