@@ -430,25 +430,43 @@ def stream_grid_parquet(
     parts = _blocks(deal, base, points, price, dict(by_class or {}), block_size)
     with pq.ParquetWriter(partial, schema) as writer, closing(parts):
         for part in parts:
-            rows = part.rows()
-            table_columns = {
-                name: [
-                    None
-                    if row[name] is None
-                    else str(row[name])
-                    if name in text_axes
-                    else row[name]
-                    for row in rows
-                ]
-                for name in names
-            }
-            writer.write_table(pa.table(table_columns, schema=schema))
+            writer.write_table(_parquet_table(part, schema, text_axes))
             done += len(part.axes)
             if progress is not None:
                 progress(done, total)
     if path.exists():
         os.chmod(partial, path.stat().st_mode & 0o777)
     os.replace(partial, path)
+
+
+def _parquet_table(part: GridResult, schema: Any, text_axes: set[str]) -> Any:
+    """One block's rows as a pyarrow table: ``part.rows()``' values, built a column at a
+    time from the metric arrays (a dict per row was about 3 s of a 100,000-scenario grid's
+    caller): NaN as null, months as integers, the write-down to the cent."""
+    import pyarrow as pa  # optional extra
+
+    n_scenarios, n_classes = len(part.axes), len(part.class_names)
+    each_scenario = pa.array(np.repeat(np.arange(n_scenarios), n_classes))
+    table: dict[str, Any] = {}
+    for axis in COLUMNS[: COLUMNS.index("class")]:
+        values = [a[axis] for a in part.axes]
+        if axis in text_axes:
+            values = [None if v is None else str(v) for v in values]
+        table[axis] = pa.array(values, type=schema.field(axis).type).take(each_scenario)
+    table["class"] = pa.array(list(part.class_names) * n_scenarios, type=pa.string())
+    measured = [(m, part.metrics[m]) for m in METRIC_COLUMNS] + [
+        (f"{m}_{part.other_horizon}", part.other_metrics[m])
+        for m in (OTHER_HORIZON_METRICS if part.other_horizon else ())
+    ]
+    for name, by_scenario in measured:
+        flat = np.ascontiguousarray(by_scenario, dtype=np.float64).ravel()
+        missing = np.isnan(flat)
+        if name == "writedown":
+            flat = np.array([round(v, 2) + 0.0 for v in flat.tolist()])  # as rows() does
+        elif name.endswith("_month"):
+            flat = np.where(missing, 0.0, flat).astype(np.int64)
+        table[name] = pa.array(flat, mask=missing, type=schema.field(name).type)
+    return pa.table(table, schema=schema)
 
 
 def _parquet_type(column: str) -> Any:
