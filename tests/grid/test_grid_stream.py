@@ -16,7 +16,7 @@ import waterfall.report.stream as stream
 from waterfall import load_deal
 from waterfall.cli import EXIT_INTERRUPTED, _Progress, main
 from waterfall.grid.run import GridResult, grid_blocks, other_horizon, run_grid
-from waterfall.grid.spec import load_grid
+from waterfall.grid.spec import GridProduct, load_grid
 from waterfall.report.grid import grid_csv
 from waterfall.scenario import load_scenario
 
@@ -191,3 +191,26 @@ def test_parquet_streams_by_block_and_an_interrupt_leaves_a_readable_file(
     assert not broken.exists()
     rows_a_block = len(expected) // (len(spec.points) // int(BLOCK))
     assert pq.read_table(stream.partial_path(broken)).to_pylist() == expected[:rows_a_block]
+
+
+def test_a_product_grids_fingerprint_is_that_of_its_points_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # built from each column value's repr once, it must hash the same bytes as the points'
+    # reprs one by one (the definition, and what a plain sequence of points gets)
+    path = tmp_path / "mixed.yaml"
+    path.write_text(
+        'cpr: [8, "x1.5", {group_1: 40, group_2: "10 5R 20"}, "4 11R 27"]\n'
+        'cdr: [0, 7.5]\nseverity: [35]\nlag: [6, 12]\nlibor: [1.8, "1.8 24R 4.5"]\n'
+    )
+    deal = load_deal(DEAL_FILE)
+    base = load_scenario(deal.default_scenario)
+    points = load_grid(path).points
+    assert isinstance(points, GridProduct)
+    fingerprint = stream.grid_fingerprint(deal, base, points, 100.0, {}, 7)
+    assert fingerprint == stream.grid_fingerprint(deal, base, tuple(points), 100.0, {}, 7)
+    assert fingerprint != stream.grid_fingerprint(deal, base, points[::-1], 100.0, {}, 7)
+    monkeypatch.setattr(stream, "FINGERPRINT_RUN", 5)  # 32 points: runs of 5, the last of 2
+    assert stream.grid_fingerprint(deal, base, points, 100.0, {}, 7) == stream.grid_fingerprint(
+        deal, base, tuple(points), 100.0, {}, 7
+    )

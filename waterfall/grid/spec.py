@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from itertools import product
+from itertools import product, starmap
 from pathlib import Path
 from typing import Any
 
@@ -212,11 +212,21 @@ def _too_many(n_points: int, sizes: str) -> str:
     )
 
 
-def _product(columns: list[tuple[Any, ...]]) -> tuple[GridPoint, ...]:
-    return tuple(
-        GridPoint(cpr, cdr, severity, None if lag is None else int(lag), libor)
-        for cpr, cdr, severity, lag, libor in product(*columns)
-    )
+class GridProduct(tuple[GridPoint, ...]):
+    """The points of every combination of ``columns`` (one tuple of values an axis, in the
+    order of ``AXES``), in ``itertools.product`` order: a tuple of ``GridPoint`` that also
+    keeps its columns, so a million points can be described without visiting each
+    (``report.stream.grid_fingerprint``)."""
+
+    columns: tuple[tuple[Any, ...], ...]
+
+
+def _product(columns: list[tuple[Any, ...]]) -> GridProduct:
+    cpr, cdr, severity, lags, libor = columns
+    lags = tuple(None if lag is None else int(lag) for lag in lags)
+    points = GridProduct(starmap(GridPoint, product(cpr, cdr, severity, lags, libor)))
+    points.columns = (cpr, cdr, severity, lags, libor)
+    return points
 
 
 def _read_axis(r: Reader, axis: str, raw: Any) -> tuple[Any, ...]:

@@ -19,6 +19,7 @@ import json
 import os
 from collections.abc import Callable, Generator, Mapping, Sequence
 from contextlib import closing
+from itertools import islice, product
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from waterfall.grid.run import (
     grid_blocks,
     other_horizon,
 )
-from waterfall.grid.spec import GridPoint
+from waterfall.grid.spec import GridPoint, GridProduct
 from waterfall.kernels import text
 from waterfall.report.grid import COLUMNS, _cell, columns
 from waterfall.scenario.model import Scenario
@@ -59,6 +60,10 @@ def partial_path(path: Path) -> Path:
     return path.with_name(path.name + ".partial")
 
 
+FINGERPRINT_RUN = 65_536
+"""Points of a product grid hashed at a time by ``grid_fingerprint`` (a few MB of text)."""
+
+
 def checkpoint_path(path: Path) -> Path:
     """Where the progress of an unfinished grid is recorded."""
     return path.with_name(path.name + ".checkpoint")
@@ -75,6 +80,14 @@ def grid_fingerprint(
     """A hash of everything that decides the file's bytes (a resumed grid must match it)."""
     digest = hashlib.sha256()
     digest.update(repr((deal, base, price, sorted(by_class.items()), block_size)).encode())
+    if isinstance(points, GridProduct):
+        # the same bytes from each column value's repr once: a million points' reprs one
+        # by one took 1.4 s before the first block
+        texts = [[repr(value) for value in column] for column in points.columns]
+        lines = map("(%s, %s, %s, %s, %s)".__mod__, product(*texts))
+        while run := "".join(islice(lines, FINGERPRINT_RUN)):
+            digest.update(run.encode())
+        return digest.hexdigest()
     for point in points:
         digest.update(
             repr((point.cpr, point.cdr, point.severity, point.lag, point.libor)).encode()
