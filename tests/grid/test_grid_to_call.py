@@ -20,12 +20,19 @@ REPO = Path(__file__).resolve().parents[2]
 DEAL = "deals/2002-HE1.yaml"
 
 
+def _grid_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> Path:
+    """A grid file of ``text``, with the repository as the working folder (the deal paths
+    in the commands are relative to it)."""
+    monkeypatch.chdir(REPO)
+    grid_file = tmp_path / "grid.yaml"
+    grid_file.write_text(text)
+    return grid_file
+
+
 def test_every_row_carries_its_measures_to_call_equal_to_a_called_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(REPO)
-    grid_file = tmp_path / "grid.yaml"
-    grid_file.write_text("cpr: [20, 40]\ncdr: [0, 8]\n")
+    grid_file = _grid_file(tmp_path, monkeypatch, "cpr: [20, 40]\ncdr: [0, 8]\n")
     assert main(["grid", DEAL, "--scenarios", str(grid_file), "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["columns"][-3:] == ["yield_to_call", "discount_margin_to_call", "wal_years_to_call"]
@@ -56,9 +63,7 @@ def test_every_row_carries_its_measures_to_call_equal_to_a_called_run(
 def test_a_deal_without_a_call_has_no_to_call_columns(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(REPO)
-    grid_file = tmp_path / "grid.yaml"
-    grid_file.write_text("cpr: [20]\n")
+    grid_file = _grid_file(tmp_path, monkeypatch, "cpr: [20]\n")
     assert (
         main(["grid", "deals/two-class.yaml", "--scenarios", str(grid_file), "--format", "csv"])
         == 0
@@ -125,9 +130,7 @@ def test_a_class_paid_off_before_the_call_still_owed_penalties_is_measured_to_ca
 def test_the_pivot_shows_a_measure_to_call_from_the_called_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(REPO)
-    grid_file = tmp_path / "grid.yaml"
-    grid_file.write_text("cpr: [20, 40]\ncdr: [0, 8]\n")
+    grid_file = _grid_file(tmp_path, monkeypatch, "cpr: [20, 40]\ncdr: [0, 8]\n")
     argv = ["grid", DEAL, "--scenarios", str(grid_file), "--metric", "wal_years_to_call"]
     assert main(argv) == 0
     table = capsys.readouterr().out
@@ -148,9 +151,7 @@ def test_the_pivot_shows_a_measure_to_call_from_the_called_runs(
 def test_a_measure_of_a_horizon_the_grid_does_not_measure_is_refused_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(REPO)
-    grid_file = tmp_path / "grid.yaml"
-    grid_file.write_text("cpr: [20]\n")
+    grid_file = _grid_file(tmp_path, monkeypatch, "cpr: [20]\n")
     argv = ["grid", DEAL, "--scenarios", str(grid_file), "--metric", "yield_to_maturity"]
     assert main(argv) == 2
     assert capsys.readouterr().err.strip().splitlines() == [

@@ -120,15 +120,7 @@ def _project_balances(
                 amortization_factor = schedule[month + 1, group] / schedule[month, group]
             defaults = performing * rates.mdr[month, group]
             new_defaults[month, group] = defaults  # read back at once when the lag is 0
-            seeded, lagged = _liquidated(
-                month,
-                group,
-                rates.recovery_lag_months,
-                rates.is_advancing,
-                rates.seed_liquidation,
-                schedule,
-                new_defaults,
-            )
+            seeded, lagged = _liquidated(month, group, rates, schedule, new_defaults)
             liquidated = seeded + lagged
             kept = 1.0 - amortization_factor
             expected_amortization = (performing + foreclosure - liquidated) * kept
@@ -163,15 +155,7 @@ def _project_losses(
     schedule = collateral.schedule
     for month in range(n_months):
         for group in range(n_groups):
-            seeded, lagged = _liquidated(
-                month,
-                group,
-                rates.recovery_lag_months,
-                rates.is_advancing,
-                rates.seed_liquidation,
-                schedule,
-                out.new_defaults,
-            )
+            seeded, lagged = _liquidated(month, group, rates, schedule, out.new_defaults)
             loss = 0.0
             seed = rates.seed_liquidation[month, group]
             if seed > 0.0:
@@ -189,19 +173,18 @@ def _project_losses(
 def _liquidated(
     month: int,
     group: int,
-    lag: int,
-    is_advancing: bool,
-    seed_liquidation: F64Array,
+    rates: CollateralRates,
     schedule: F64Array,
     new_defaults: F64Array,
 ) -> tuple[float, float]:
     """The balances liquidated in ``month`` (the ADB): (seeded, defaulted in month - L)."""
+    is_advancing = rates.is_advancing
     seeded = 0.0
-    seed = seed_liquidation[month, group]
+    seed = rates.seed_liquidation[month, group]
     if seed > 0.0:
         seeded = seed * schedule[month, group] if is_advancing else seed
     lagged = 0.0
-    default_month = month - lag
+    default_month = month - rates.recovery_lag_months
     if default_month >= 0:
         defaulted = new_defaults[default_month, group]
         lagged = defaulted

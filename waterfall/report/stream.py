@@ -36,7 +36,7 @@ from waterfall.grid.run import (
     grid_blocks,
     other_horizon,
 )
-from waterfall.grid.spec import GridPoint, GridProduct
+from waterfall.grid.spec import AXES, GridPoint, GridProduct
 from waterfall.kernels import text
 from waterfall.report.grid import COLUMNS, _cell, columns
 from waterfall.scenario.model import Scenario
@@ -60,13 +60,13 @@ def partial_path(path: Path) -> Path:
     return path.with_name(path.name + ".partial")
 
 
-FINGERPRINT_RUN = 65_536
-"""Points of a product grid hashed at a time by ``grid_fingerprint`` (a few MB of text)."""
-
-
 def checkpoint_path(path: Path) -> Path:
     """Where the progress of an unfinished grid is recorded."""
     return path.with_name(path.name + ".checkpoint")
+
+
+FINGERPRINT_RUN = 65_536
+"""Points of a product grid hashed at a time by ``grid_fingerprint`` (a few MB of text)."""
 
 
 def grid_fingerprint(
@@ -461,18 +461,14 @@ def _parquet_table(part: GridResult, schema: Any, text_axes: set[str]) -> Any:
     n_scenarios, n_classes = len(part.axes), len(part.class_names)
     each_scenario = pa.array(np.repeat(np.arange(n_scenarios), n_classes))
     table: dict[str, Any] = {}
-    for axis in COLUMNS[: COLUMNS.index("class")]:
+    for axis in AXES:
         values = [a[axis] for a in part.axes]
         if axis in text_axes:
             values = [None if v is None else str(v) for v in values]
         table[axis] = pa.array(values, type=schema.field(axis).type).take(each_scenario)
     table["class"] = pa.array(list(part.class_names) * n_scenarios, type=pa.string())
-    measured = [(m, part.metrics[m]) for m in METRIC_COLUMNS] + [
-        (f"{m}_{part.other_horizon}", part.other_metrics[m])
-        for m in (OTHER_HORIZON_METRICS if part.other_horizon else ())
-    ]
-    for name, by_scenario in measured:
-        flat = np.ascontiguousarray(by_scenario, dtype=np.float64).ravel()
+    for name in columns(part)[len(AXES) + 1 :]:  # the metric columns, after the class
+        flat = np.ascontiguousarray(part.values(name), dtype=np.float64).ravel()
         missing = np.isnan(flat)
         if name == "writedown":
             flat = np.array([round(v, 2) + 0.0 for v in flat.tolist()])  # as rows() does
