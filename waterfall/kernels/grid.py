@@ -384,7 +384,10 @@ def _run_one(
     )
     pay = _payments_slab(tp, slab)
     n_months = pay.balance.shape[0]
-    zero_accumulated(pay, 0, n_months)  # the rest is written in full by every month run
+    # the measures read only what a month writes without its full record (RECORD_ONLY);
+    # not the literal False: numba would compile run_months again for it
+    full_record = np.int64(0) != 0
+    zero_accumulated(pay, 0, n_months, full_record)  # the rest is written by every month
     work = _work_slab(tw, slab)
     is_both = out.other_measures.shape[0] > 0
     is_base_called = terms.is_call_exercised
@@ -403,7 +406,7 @@ def _run_one(
     first = int(np.int64(0))  # not the literal 0: numba would compile run_months again for it
     ran = run_months(
         first, call, program, tranches, fees, months, uncalled, work, pay, before_call,
-        quiet_from,
+        quiet_from, full_record,
     )  # fmt: skip
     if call < n_months:
         if needs_called:
@@ -411,7 +414,7 @@ def _run_one(
         if needs_uncalled:
             ran = run_months(
                 call, n_months, program, tranches, fees, months, uncalled, work, pay, watched,
-                quiet_from,
+                quiet_from, full_record,
             )  # fmt: skip
     if needs_uncalled:
         target = out.other_measures if is_base_called else out.measures
@@ -425,10 +428,10 @@ def _run_one(
         horizon = n_months
         if call < n_months:
             # the call month again, from the state before it, with the call exercised
-            zero_accumulated(pay, call, call + 1)
+            zero_accumulated(pay, call, call + 1, full_record)
             ran = run_months(
                 call, call + 1, program, tranches, fees, months, called,
-                _work_slab(tw_call, slab), pay, watched, quiet_from,
+                _work_slab(tw_call, slab), pay, watched, quiet_from, full_record,
             )  # fmt: skip
             horizon = call + 1
         target = out.measures if is_base_called else out.other_measures
