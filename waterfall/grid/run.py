@@ -373,7 +373,9 @@ class _RowOf(dict[Any, int]):
 
 
 def _slabs(template: tuple[Any, ...], kind: type, n_slabs: int) -> Any:
-    return kind(*(np.zeros((n_slabs, *np.shape(array))) for array in template))
+    return kind(
+        *(np.zeros((n_slabs, *np.shape(array)), dtype=np.result_type(array)) for array in template)
+    )
 
 
 def _stride(*templates: tuple[Any, ...]) -> int:
@@ -402,7 +404,14 @@ class _BlockRunner:
         )
         payments = allocate_payments(n_months, len(deal.tranches), len(deal.fees))
         work = allocate_workspace(len(deal.tranches), n_groups, len(deal.fees))
-        self.stride = _stride(collateral, month_template, payments, work)
+        n_classes = len(prep.classes)
+        flows = (
+            np.zeros(n_months),
+            np.zeros(n_months),
+            np.zeros(n_classes, dtype=np.int64),
+            np.zeros(n_classes),
+        )
+        self.stride = _stride(collateral, month_template, payments, work, flows)
         n_slabs = self.n_threads * self.stride
         shared = DealInputs(
             performing_balance=compiled.collateral.performing_balance,
@@ -437,7 +446,7 @@ class _BlockRunner:
             _slabs(work, Workspace, n_slabs),
             _slabs(work, Workspace, n_slabs),
             measure_inputs(deal, compiled, prep.classes, prep.prices),
-            _slabs((np.zeros(n_months), np.zeros(n_months)), ThreadFlows, n_slabs),
+            _slabs(flows, ThreadFlows, n_slabs),
         )
         self.pool = ThreadPoolExecutor(self.n_threads) if self.n_threads > 1 else None
 

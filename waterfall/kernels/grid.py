@@ -217,10 +217,19 @@ class MeasureInputs(NamedTuple):
 
 
 class ThreadFlows(NamedTuple):
-    """One class's monthly principal and total cash flow, per slab (n_slabs, n_months)."""
+    """One class's monthly principal and total cash flow, per slab (n_slabs, n_months), and
+    what the first of two horizons found (index = measured class)."""
 
     paid: F64Array
     flows: F64Array
+    kept_stop: I64Array  # (n_slabs, n_classes) one past each class's last month paid
+    kept_yield: F64Array  # (n_slabs, n_classes) each class's yield, decimal
+
+
+ONLY_HORIZON = 0
+FIRST_OF_TWO = 1  # keeps each class's last month paid and yield in ``ThreadFlows``
+SECOND_OF_TWO = 2  # a class paid nothing from the call month on in either horizon takes
+#                    the first horizon's measures
 
 
 class GridOut(NamedTuple):
@@ -286,6 +295,11 @@ def _payments_slab(p: PaymentsOut, k: int) -> PaymentsOut:
         p.call_proceeds[k],
         p.unallocated[k],
     )
+
+
+@called_kernel
+def _flows_slab(f: ThreadFlows, k: int) -> ThreadFlows:
+    return ThreadFlows(f.paid[k], f.flows[k], f.kept_stop[k], f.kept_yield[k])
 
 
 @called_kernel
@@ -416,13 +430,15 @@ def _run_one(
                 call, n_months, program, tranches, fees, months, uncalled, work, pay, watched,
                 quiet_from, full_record,
             )  # fmt: skip
+    flows = _flows_slab(tf, slab)
     if needs_uncalled:
         target = out.other_measures if is_base_called else out.measures
         if not is_base_called:
             _store(scenario, ran, n_months, col, pay, out)
+        order = FIRST_OF_TWO if is_both else ONLY_HORIZON
         _horizon(
-            scenario, ran, n_months, pay, months, measure, tf.paid[slab], tf.flows[slab],
-            target, not is_base_called, out,
+            scenario, ran, n_months, pay, months, measure, flows, target, not is_base_called,
+            out, order, target, call,
         )  # fmt: skip
     if needs_called:
         horizon = n_months
@@ -435,11 +451,13 @@ def _run_one(
             )  # fmt: skip
             horizon = call + 1
         target = out.measures if is_base_called else out.other_measures
+        first_measures = out.other_measures if is_base_called else out.measures
         if is_base_called:
             _store(scenario, ran, horizon, col, pay, out)
+        order = SECOND_OF_TWO if is_both else ONLY_HORIZON
         _horizon(
-            scenario, ran, horizon, pay, months, measure, tf.paid[slab], tf.flows[slab],
-            target, is_base_called, out,
+            scenario, ran, horizon, pay, months, measure, flows, target, is_base_called, out,
+            order, first_measures, call,
         )  # fmt: skip
 
 
@@ -451,14 +469,17 @@ def _horizon(
     pay: PaymentsOut,
     months: MonthArrays,
     measure: MeasureInputs,
-    paid: F64Array,
-    flows: F64Array,
+    flows: ThreadFlows,
     measures: F64Array,
     is_base: bool,
     out: GridOut,
+    order: int,
+    first: F64Array,
+    call: int,
 ) -> None:
     """Measure the classes of a run of ``ran`` months (the rest of the ``horizon`` pays
-    them nothing) into ``measures[scenario]``; for the base horizon, record the pool left."""
+    them nothing) into ``measures[scenario]``; for the base horizon, record the pool left.
+    ``order``, ``first`` (the first horizon's measures) and ``call``: see ``_measure``."""
     pool_end = 0.0
     for group in range(months.group_balance.shape[1]):
         pool_end += months.group_balance[horizon, group]
@@ -467,8 +488,9 @@ def _horizon(
         out.pool_end[scenario] = pool_end
     is_cut = pool_end > POOL_GONE and horizon == pay.principal.shape[0]
     _measure(
-        scenario, ran, is_cut, pay, measure, months.index_rate, paid, flows, measures, is_base
-    )
+        scenario, ran, is_cut, pay, measure, months.index_rate, flows, measures, is_base, order,
+        first, call,
+    )  # fmt: skip
 
 
 @called_kernel
@@ -492,18 +514,29 @@ def _measure(
     pay: PaymentsOut,
     inputs: MeasureInputs,
     index_rate: F64Array,
-    paid: F64Array,
-    flows: F64Array,
+    scratch: ThreadFlows,
     measures: F64Array,
     is_every_measure: bool,
+    order: int,
+    first: F64Array,
+    call: int,
 ) -> None:
     """Measure every class's cash flows (``waterfall.measures.class_metrics``' arithmetic);
     without ``is_every_measure``, only what the other horizon reports (WAL, yield, margin:
     ``grid.run.OTHER_HORIZON_METRICS``), the principal window and duration left 0 and NaN.
 
-    ``paid`` and ``flows`` are the thread's scratch (n_months,); a projection cut short by
-    the horizon with collateral left repays a bond's balance at par in its last month.
+    ``scratch`` is the thread's slab; a projection cut short by the horizon with collateral
+    left repays a bond's balance at par in its last month.
+
+    Of two horizons, the first (``order`` ``FIRST_OF_TWO``, the run without the call) keeps
+    each class's last month paid and its yield. The two runs share every month before the
+    ``call`` month (0-based; the number of months when the pool never reaches the call),
+    so a class paid nothing from that month on in either has the same vectors in both: in
+    the second (``SECOND_OF_TWO``) it takes its WAL, yield and margin from
+    ``first[scenario]``, the same functions of the same numbers, instead of searching
+    again. About half of the probe grid's classes are such (settled before the call).
     """
+    paid, flows = scratch.paid, scratch.flows
     n_months = paid.shape[0]
     for month in range(ran, n_months):
         # months after the last one run (a call) pay nothing; earlier ones are set below
@@ -511,6 +544,7 @@ def _measure(
         flows[month] = 0.0
     for column in range(inputs.tranche.shape[0]):
         tranche = inputs.tranche[column]
+        stop = 0  # one past the last month paying the class anything
         for month in range(ran):
             principal = pay.principal[month, tranche]
             # as a trustee's "interest" column: every payment that is not principal
@@ -523,22 +557,34 @@ def _measure(
             )
             paid[month] = principal
             flows[month] = principal + cash
+            stop = month + 1 if (principal != 0.0) | (flows[month] != 0.0) else stop
         if inputs.is_bond[column] == 1:
             flows[n_months - 1] += pay.balance[ran - 1, tranche] if is_cut else 0.0
+            stop = n_months if flows[n_months - 1] != 0.0 else stop
         row = measures[scenario, column]
-        row[0] = wal_of(paid)
+        if order == SECOND_OF_TWO and stop <= call and scratch.kept_stop[column] <= call:
+            source = first[scenario, column]
+            row[0] = source[0]
+            bey = scratch.kept_yield[column]
+            row[3] = source[3]
+            row[4] = source[4]
+        else:
+            row[0] = wal_of(paid)
+            price = inputs.price[column]
+            bey = yield_of(flows, inputs.days, price)
+            row[3] = bey * 100.0
+            row[4] = math.nan
+            if inputs.has_margin[column] == 1:
+                row[4] = margin_of(flows, inputs.act_360_fraction, index_rate, price) * 10_000.0
+            if order == FIRST_OF_TWO:
+                scratch.kept_stop[column] = stop
+                scratch.kept_yield[column] = bey
         row[1] = 0.0
         row[2] = 0.0
         if is_every_measure:
-            first, last = window_of(paid)
-            row[1] = first
-            row[2] = last
-        price = inputs.price[column]
-        bey = yield_of(flows, inputs.days, price)
-        row[3] = bey * 100.0
-        row[4] = math.nan
-        if inputs.has_margin[column] == 1:
-            row[4] = margin_of(flows, inputs.act_360_fraction, index_rate, price) * 10_000.0
+            first_month, last_month = window_of(paid)
+            row[1] = first_month
+            row[2] = last_month
         row[5] = duration_of(flows, inputs.days, bey) if is_every_measure else math.nan
 
 
