@@ -13,6 +13,7 @@ import hashlib
 import importlib.abc
 import inspect
 import os
+import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
@@ -201,6 +202,55 @@ def thread_count() -> int:
     """Threads a grid block runs on: numba's thread count (NUMBA_NUM_THREADS, else the
     machine's cores; ``numba.set_num_threads`` lowers it)."""
     return int(numba.get_num_threads())
+
+
+_HELPERS: list[subprocess.Popen[bytes]] = []
+"""Processes compiling kernels into the shared cache beside this one (``compile_aside``)."""
+
+HELPER_TIMEOUT = 120.0
+"""Seconds a command waits for a helper before it compiles the kernels itself."""
+
+
+def compile_aside(statement: str) -> None:
+    """Run ``statement`` (Python that calls kernels, so compiling them into the on-disk
+    cache) in a second process while this one goes on; ``await_aside`` waits for it.
+
+    numba compiles one function at a time in a process, and a first ``waterfall run`` spent
+    about 3 s of its 12 compiling the investor measures after the month body's 8: on a
+    second core they compile meanwhile, and this process loads them from the cache. The
+    helper gets this process's environment (the same cache folder); its output is dropped.
+    A helper that fails costs nothing but its time: the kernels are then compiled here.
+    """
+    helper = subprocess.Popen(
+        [sys.executable, "-c", statement],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _HELPERS.append(helper)
+
+
+def await_aside() -> None:
+    """Wait for the helpers started by ``compile_aside`` (at most ``HELPER_TIMEOUT`` s each,
+    then stop it): the kernels they compiled are then in the cache. Nothing to do when none
+    was started, or after the first call."""
+    while _HELPERS:
+        helper = _HELPERS.pop()
+        try:
+            helper.wait(HELPER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            helper.kill()
+            helper.wait()
+
+
+def stop_aside() -> None:
+    """Stop the helpers still running (a command that ended before it needed their kernels):
+    no process outlives the command. numba writes a cache file whole or not at all."""
+    while _HELPERS:
+        helper = _HELPERS.pop()
+        if helper.poll() is None:
+            helper.kill()
+        helper.wait()
 
 
 def needs_compiling(*functions: object) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from waterfall._jit import await_aside, needs_compiling
 from waterfall._types import F64Array, I64Array
 from waterfall.kernels.metrics import (
     DAYS_PER_YEAR,
@@ -25,10 +26,41 @@ from waterfall.kernels.metrics import (
     yield_of,
 )
 
-__all__ = ["discount_margins", "modified_durations", "principal_windows", "wals", "yields"]
+__all__ = [
+    "compile_measures",
+    "discount_margins",
+    "measures_need_compiling",
+    "modified_durations",
+    "principal_windows",
+    "wals",
+    "yields",
+]
+
+COMPILE_MEASURES = "from waterfall.analytics.batch import compile_measures; compile_measures()"
+"""The statement a helper process runs to compile the measures (``_jit.compile_aside``)."""
+
+
+def measures_need_compiling() -> bool:
+    """True when a call of this module would compile a measure's kernel (a cold cache)."""
+    return needs_compiling(wal_of, window_of, yield_of, margin_of, duration_of)
+
+
+def compile_measures() -> None:
+    """Compile (or load) every measure's kernel for the argument types this module passes:
+    C-contiguous float64 rows, int64 days, float prices and yields."""
+    flows = np.ones(2)
+    days = np.array([30, 60], dtype=np.int64)
+    wal_of(flows)
+    window_of(flows)
+    found = yield_of(flows, days, 1.5)
+    duration_of(flows, days, float(found))
+    margin_of(flows, np.full(2, 30.0 / 360.0), np.full(2, 0.02), 1.5)
 
 
 def _rows(values: F64Array) -> F64Array:
+    """``values`` as C-contiguous float64 rows, once a helper compiling the measures (see
+    ``compile_measures``) has put them in the cache: every function here calls this first."""
+    await_aside()
     rows: F64Array = np.ascontiguousarray(values, dtype=np.float64)
     return rows
 
