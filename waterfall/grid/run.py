@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, overload
 import numpy as np
 
 from waterfall._jit import needs_compiling, thread_count
-from waterfall._types import F64Array
+from waterfall._types import F64Array, I64Array
 from waterfall.compile import CompiledDeal, compile_deal, index_rates, monthly_rates
 from waterfall.deal.model import Deal
 from waterfall.engine import allocate_payments, allocate_workspace, start_balance
@@ -34,6 +34,7 @@ from waterfall.grid.spec import (
     AXES,
     AxisValue,
     GridPoint,
+    GridProduct,
     Multiplier,
     measured_metric,
 )
@@ -317,17 +318,21 @@ def _prepare(
     severity = _RowOf(lambda sev: row("severity", _curve(base.severity, "severity", sev)))
     lag = _RowOf(lambda months: row("lag", _lag(base, months)))
     libor = _RowOf(lambda rate: row("index_row", _libor(base, rate)))
-    indices = array.array("q")
-    for p in points:
-        indices.extend(
-            (
-                prepayment[p.cpr],
-                default[p.cdr, p.lag],
-                severity[p.severity],
-                lag[p.lag],
-                libor[p.libor],
+    if isinstance(points, GridProduct):
+        columns = _product_rows(points.columns, prepayment, default, severity, lag, libor)
+    else:
+        indices = array.array("q")
+        for p in points:
+            indices.extend(
+                (
+                    prepayment[p.cpr],
+                    default[p.cdr, p.lag],
+                    severity[p.severity],
+                    lag[p.lag],
+                    libor[p.libor],
+                )
             )
-        )
+        columns = list(np.frombuffer(indices, dtype=np.int64).reshape(-1, 5).T)
 
     def rates(**changes: Any):  # type: ignore[no-untyped-def]
         return monthly_rates(dataclasses.replace(base, **changes), groups, n_months)
@@ -349,12 +354,44 @@ def _prepare(
             ]
         ),
     )
-    columns = np.frombuffer(indices, dtype=np.int64).reshape(-1, 5).T
     rows = ScenarioRows(*(np.ascontiguousarray(c) for c in columns))
     classes = measured_classes(deal, by_class or {})
     prices = class_prices(deal, classes, price, by_class or {})
     horizon = other[1] if other else ""
     return _Prepared(compiled, tables, rows, classes, prices, horizon, other_terms)
+
+
+def _product_rows(
+    columns: tuple[tuple[Any, ...], ...],
+    prepayment: _RowOf,
+    default: _RowOf,
+    severity: _RowOf,
+    lag: _RowOf,
+    libor: _RowOf,
+) -> list[I64Array]:
+    """The five row numbers of every point of a product grid (``GridProduct``), from its
+    columns: each value resolved once, in the order the points first show it (so the
+    tables' rows are numbered as ``_prepare``'s loop over the points numbers them), then
+    spread over the points in ``itertools.product`` order. A million points took 0.6 s
+    one by one."""
+    cprs, cdrs, severities, lags, libors = columns
+    shape = (len(cprs), len(cdrs), len(severities), len(lags), len(libors))
+    by_cpr = np.array([prepayment[value] for value in cprs], dtype=np.int64)
+    # the default row is one per default curve and lag: in product order, lags vary faster
+    by_default = np.array(
+        [default[cdr, months] for cdr in cdrs for months in lags], dtype=np.int64
+    ).reshape(len(cdrs), len(lags))
+    by_severity = np.array([severity[value] for value in severities], dtype=np.int64)
+    by_lag = np.array([lag[months] for months in lags], dtype=np.int64)
+    by_libor = np.array([libor[value] for value in libors], dtype=np.int64)
+    spread = [
+        by_cpr[:, None, None, None, None],
+        by_default[None, :, None, :, None],
+        by_severity[None, None, :, None, None],
+        by_lag[None, None, None, :, None],
+        by_libor[None, None, None, None, :],
+    ]
+    return [np.broadcast_to(values, shape).ravel() for values in spread]
 
 
 class _RowOf(dict[Any, int]):
