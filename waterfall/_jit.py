@@ -9,10 +9,12 @@ warm start stays fast.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib.abc
 import inspect
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -210,42 +212,75 @@ _HELPERS: list[subprocess.Popen[bytes]] = []
 HELPER_TIMEOUT = 120.0
 """Seconds a command waits for a helper before it compiles the kernels itself."""
 
+_PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+"""The folder this ``waterfall`` package was imported from: a helper imports it from there."""
+
+_PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: the signal a process gets when the thread that started it ends."""
+
 
 def compile_aside(statement: str) -> None:
     """Run ``statement`` (Python that calls kernels, so compiling them into the on-disk
     cache) in a second process while this one goes on; ``await_aside`` waits for it.
 
     numba compiles one function at a time in a process, and a first ``waterfall run`` spent
-    about 3 s of its 12 compiling the investor measures after the month body's 8: on a
+    about 3 s of its 13 compiling the investor measures after the month body's 8: on a
     second core they compile meanwhile, and this process loads them from the cache. The
-    helper gets this process's environment (the same cache folder); its output is dropped.
-    A helper that fails costs nothing but its time: the kernels are then compiled here.
+    helper imports this ``waterfall`` package (its folder first on ``PYTHONPATH``) with this
+    process's environment, so it uses the same cache folder; its output is dropped. A helper
+    that fails, or cannot start, costs nothing but its time: the kernels are then compiled
+    here.
     """
-    helper = subprocess.Popen(
-        [sys.executable, "-c", statement],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    paths = [str(_PACKAGE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    prelude = f"from waterfall._jit import end_with_parent; end_with_parent({os.getpid()}); "
+    try:
+        helper = subprocess.Popen(
+            [sys.executable, "-c", prelude + statement],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+        )
+    except OSError:  # no interpreter to start, no process left: compile here instead
+        return
     _HELPERS.append(helper)
+
+
+def end_with_parent(parent: int) -> None:
+    """Called first in a helper: on Linux, have it killed when the process ``parent`` that
+    started it ends, even by a signal that skips ``stop_aside``; end now if it already has.
+    Elsewhere nothing (the helper then ends on its own, in seconds)."""
+    if sys.platform != "linux":
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent ended before the request took effect
+        os._exit(0)
 
 
 def await_aside() -> None:
     """Wait for the helpers started by ``compile_aside`` (at most ``HELPER_TIMEOUT`` s each,
     then stop it): the kernels they compiled are then in the cache. Nothing to do when none
-    was started, or after the first call."""
+    was started, or after the first call. A wait that is interrupted leaves the helper to
+    ``stop_aside``."""
     while _HELPERS:
-        helper = _HELPERS.pop()
+        helper = _HELPERS[-1]
         try:
             helper.wait(HELPER_TIMEOUT)
         except subprocess.TimeoutExpired:
             helper.kill()
             helper.wait()
+        _HELPERS.pop()
 
 
 def stop_aside() -> None:
-    """Stop the helpers still running (a command that ended before it needed their kernels):
-    no process outlives the command. numba writes a cache file whole or not at all."""
+    """Stop the helpers still running (a command that ended, or was interrupted, before it
+    needed their kernels). numba writes each cache file whole or not at all, but a kernel's
+    index before its machine code: a helper stopped between the two leaves an index entry
+    whose code is missing, and numba then compiles that kernel when it is first called (a
+    later command may do so without the compiling notice)."""
     while _HELPERS:
         helper = _HELPERS.pop()
         if helper.poll() is None:

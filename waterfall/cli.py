@@ -425,13 +425,17 @@ def console_main() -> NoReturn:
 
 
 COMPILING_COMMANDS = ("run", "pool", "reconcile", "calibrate", "breakeven", "price-table", "grid")
+MEASURING_COMMANDS = ("run", "breakeven", "price-table")
+"""The commands that measure yields, margins and lives through ``analytics.batch`` (a grid
+measures inside its own kernel)."""
 COMPILE_NOTICE = "compiling the kernels (first run only)..."
 
 
 def _announce_compiling(args: argparse.Namespace) -> None:
     """One line on stderr before a cold cache makes the command sit silent while numba
-    compiles (about 10 s for a run, 9 s more for a first grid); and, but for a grid, the
-    investor measures compiled meanwhile in a helper process (``_jit.compile_aside``).
+    compiles (about 10 s for a run, 9 s more for a first grid); and, for a command that
+    measures (``MEASURING_COMMANDS``), the investor measures compiled meanwhile in a helper
+    process (``_jit.compile_aside``).
 
     A grid calls only the grid kernel (the month body inside it is compiled with it), so
     only that kernel's cache is asked: a user who only runs grids never compiles the single
@@ -440,7 +444,7 @@ def _announce_compiling(args: argparse.Namespace) -> None:
     if is_cold:
         sys.stderr.write(f"waterfall {args.command}: {COMPILE_NOTICE}\n")
         sys.stderr.flush()
-        if args.command != "grid" and measures_need_compiling():
+        if args.command in MEASURING_COMMANDS and measures_need_compiling():
             # the measures on the second core while this process compiles the month body
             compile_aside(COMPILE_MEASURES)
 

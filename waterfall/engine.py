@@ -105,7 +105,8 @@ class Result:
 
 
 def kernels_need_compiling() -> bool:
-    """True when the next ``run`` compiles the kernels (a cold cache); about 12 s on 2 cores."""
+    """True when the next ``run`` compiles the kernels (a cold cache); about 10 s on 2 cores,
+    the investor measures in a helper process meanwhile (``cli._announce_compiling``)."""
     return needs_compiling(project_collateral, fill_months, start_waterfall, run_months)
 
 

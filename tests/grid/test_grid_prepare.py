@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from waterfall import load_deal
 from waterfall.grid.run import _prepare
@@ -15,16 +16,26 @@ from waterfall.scenario import load_scenario
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_a_product_grids_rows_and_tables_are_those_of_its_points_one_by_one(
-    tmp_path: Path,
-) -> None:
-    # numbers, a multiplier, a per-group curve, vectors, two lags, a LIBOR vector; a value
-    # left out (cdr 4 is the base's) and two lags sharing nothing
-    path = tmp_path / "mixed.yaml"
-    path.write_text(
+GRIDS = {
+    # numbers, a multiplier, a per-group curve, vectors, two lags, a LIBOR vector
+    "every-axis": (
         'cpr: [8, "x1.5", {group_1: 40, group_2: "10 5R 20"}, "4 11R 27"]\n'
-        'cdr: [7.5, 0, 3]\nseverity: [35, 60]\nlag: [12, 6]\nlibor: [1.8, "1.8 24R 4.5"]\n'
-    )
+        'cdr: [7.5, 0, 3]\nseverity: [35, 60]\nlag: [12, 6]\nlibor: [1.8, "1.8 24R 4.5"]\n',
+        6,  # three default curves at two lags
+    ),
+    # axes left out take the base's values (a column of None); a default curve equal to
+    # the base's and the base's lag share its rows
+    "left-out": ('cpr: [20, "x2"]\ncdr: [0, "x1"]\nlag: [12, 0]\n', 4),
+}
+
+
+@pytest.mark.parametrize("grid", GRIDS)
+def test_a_product_grids_rows_and_tables_are_those_of_its_points_one_by_one(
+    tmp_path: Path, grid: str
+) -> None:
+    text, n_default_rows = GRIDS[grid]
+    path = tmp_path / "grid.yaml"
+    path.write_text(text)
     deal = load_deal(REPO / "deals" / "2002-HE1.yaml")
     base = load_scenario(deal.default_scenario)
     points = load_grid(path).points
@@ -40,4 +51,4 @@ def test_a_product_grids_rows_and_tables_are_those_of_its_points_one_by_one(
         np.testing.assert_array_equal(
             getattr(by_columns.tables, name), getattr(one_by_one.tables, name), err_msg=name
         )
-    assert by_columns.tables.mdr.shape[0] == 6  # three default curves at two lags
+    assert by_columns.tables.mdr.shape[0] == n_default_rows

@@ -32,9 +32,10 @@ POINTS = [
 
 
 def _poisoned(array: Any, n_slabs: int) -> Any:
-    # an integer scratch (a month number) gets the one value that passes every "<=" test
+    # an integer scratch (a month number, compared "<=" with the call month) gets the value
+    # that fails every such test, where zeros pass it
     kind = np.result_type(array)
-    poison = np.nan if kind == np.float64 else np.iinfo(kind).min
+    poison = np.nan if kind == np.float64 else np.iinfo(kind).max
     return np.full((n_slabs, *np.shape(array)), poison, dtype=kind)
 
 

@@ -83,7 +83,9 @@ def test_without_the_full_record_the_measured_arrays_are_the_same(case: str) -> 
     ran, full = _run(compiled, months, True)
     ran_partial, partial = _run(compiled, months, False)
     assert ran_partial == ran
-    for name in RECORD_ONLY:  # the full run writes each: only a guard keeps it out
+    # the full run leaves none of the RECORD_ONLY arrays as it found them (the accumulated
+    # ones its zero_accumulated zeroes): what keeps them LEFT_OVER below is a guard
+    for name in RECORD_ONLY:
         assert (getattr(full, name)[:ran] != LEFT_OVER).all(), name
         assert (getattr(partial, name) == LEFT_OVER).all(), name
     for name in PaymentsOut._fields:

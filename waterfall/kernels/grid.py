@@ -401,7 +401,8 @@ def _run_one(
     # the measures read only what a month writes without its full record (RECORD_ONLY);
     # not the literal False: numba would compile run_months again for it
     full_record = np.int64(0) != 0
-    zero_accumulated(pay, 0, n_months, full_record)  # the rest is written by every month
+    # the rest a month writes in full, but for RECORD_ONLY's arrays, which stay as they were
+    zero_accumulated(pay, 0, n_months, full_record)
     work = _work_slab(tw, slab)
     is_both = out.other_measures.shape[0] > 0
     is_base_called = terms.is_call_exercised

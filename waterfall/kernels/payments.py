@@ -182,9 +182,10 @@ def zero_accumulated(out: PaymentsOut, first: int, stop: int, full_record: bool)
     """Zero months ``first`` to ``stop - 1`` of the arrays of ``out`` that must be zeros
     before those months run: a month adds to them, or writes them only in some months (a
     step that may not run, the call month) or for some tranches (the cap rate, of the capped
-    classes). A month writes its row of every other array in full, so a grid's scratch need
-    not zero those between two scenarios, nor before a month is run again. Without
-    ``full_record`` only the arrays ``run_months`` then writes (``RECORD_ONLY``) are zeroed.
+    classes). A month writes its row of every other array in full (of the ``RECORD_ONLY``
+    arrays, only with its full record), so a grid's scratch need not zero those between two
+    scenarios, nor before a month is run again. Without ``full_record`` the ``RECORD_ONLY``
+    arrays are not zeroed either: ``run_months`` then leaves them as they are.
 
     Spelled out rather than a loop over a tuple of the arrays: numba's ``literal_unroll``
     of mixed shapes took about 0.3 s more to compile."""
