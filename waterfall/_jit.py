@@ -23,11 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numba
+import numba.core.caching
 import numba.core.event
 import numba.extending
 
 if TYPE_CHECKING:
     from numba.core.decorators import _JITWrapper
+    from numba.core.dispatcher import Dispatcher
 
 _KERNEL_DIR = Path(__file__).parent / "kernels"
 
@@ -70,12 +72,13 @@ class _WithoutScipyLinalg(importlib.abc.MetaPathFinder):
 def _load_array_maths_without_blas() -> None:
     """Load ``numba.np.arraymath`` without its BLAS check importing ``scipy.linalg``.
 
-    numba loads that module with the first kernel it compiles or loads from the cache, and
-    the module asks once whether ``scipy.linalg.cython_blas`` imports, to offer ``np.dot``
-    and ``np.linalg`` in kernels. Our kernels use no BLAS, and that import (scipy.linalg,
-    which pulls in numpy.f2py) was 0.17-0.28 s of a warm ``waterfall run`` of 0.85 s. It is
-    refused while the module loads, so numba records "no BLAS" (a kernel calling ``np.dot``
-    would not compile); ``scipy.linalg`` imports normally afterwards.
+    numba loads that module with the first kernel it compiles or loads from the cache (a
+    cached kernel's environment names it), and the module asks once whether
+    ``scipy.linalg.cython_blas`` imports, to offer ``np.dot`` and ``np.linalg`` in kernels.
+    Our kernels use no BLAS, and that import (scipy.linalg, which pulls in numpy.f2py) was
+    0.17-0.28 s of a warm ``waterfall run`` of 0.85 s. It is refused while the module loads,
+    so numba records "no BLAS" (a kernel calling ``np.dot`` would not compile);
+    ``scipy.linalg`` imports normally afterwards.
     """
     if "numba.np.arraymath" in sys.modules:
         return
@@ -165,19 +168,48 @@ _NO_C_WRAPPER: dict[str, Any] = {"no_cfunc_wrapper": True}
 passed as a first-class function, which no kernel is (0.45 s of the grid kernel's compile,
 whose C signature spells out some 140 arrays). Not in numba's stubs either."""
 
-kernel: _JITWrapper = numba.njit(
+
+class _KernelCache(numba.core.caching.FunctionCache):
+    """numba's on-disk cache of a function, loaded without refreshing numba's registries.
+
+    numba's ``load_overload`` refreshes the typing and target contexts before it loads
+    machine code from the cache: it imports and installs every implementation numba has
+    (its array maths, random generators, polynomials, ...) and compiles its runtime's
+    functions. Loading compiled code needs none of them (the helper symbols it links to are
+    installed when the context is made), and a compilation refreshes the contexts itself
+    (``CompilerBase.__init__``). The refresh was 80-90 ms of a warm ``waterfall run`` or
+    one-scenario grid of 0.47-0.50 s. Only kernels, which never use numba's runtime
+    (``_nrt=False``), load so: a function that does would need the runtime initialised.
+    """
+
+    def load_overload(self, sig: Any, target_context: Any) -> Any:
+        with self._guard_against_spurious_io_errors():
+            return self._load_overload(sig, target_context)  # type: ignore[no-untyped-call]
+
+
+_cached_kernel: _JITWrapper = numba.njit(
     cache=True, error_model="python", fastmath=False, nogil=True, **_NO_RUNTIME, **_NO_C_WRAPPER
 )
-"""Decorator for every compiled kernel: cached, exact IEEE arithmetic, Python errors.
 
-Compiled without numba's reference counting (``_nrt=False``). A kernel only reads and
-writes arrays its caller allocated, so the counts are never needed, and they were what a
-month cost: every array that crossed a compiled call, or was read from a NamedTuple, or
-sliced as a view, was counted up and down with an atomic instruction (2002-HE1's waterfall
-had 279 increments and 581 decrements in its machine code; perf put two instructions of
-numba's atomic add at most of the time). Without the runtime an allocation inside a kernel
-does not compile ("NRT required but not enabled"), which keeps the hot loops allocation-free.
-"""
+
+def kernel(function: _F) -> Dispatcher[_F]:
+    """Decorator for every compiled kernel: cached, exact IEEE arithmetic, Python errors.
+
+    Compiled without numba's reference counting (``_nrt=False``). A kernel only reads and
+    writes arrays its caller allocated, so the counts are never needed, and they were what a
+    month cost: every array that crossed a compiled call, or was read from a NamedTuple, or
+    sliced as a view, was counted up and down with an atomic instruction (2002-HE1's waterfall
+    had 279 increments and 581 decrements in its machine code; perf put two instructions of
+    numba's atomic add at most of the time). Without the runtime an allocation inside a kernel
+    does not compile ("NRT required but not enabled"), which keeps the hot loops allocation-free.
+    Loaded from the cache by ``_KernelCache``.
+    """
+    dispatcher = _cached_kernel(function)
+    cache = getattr(dispatcher, "_cache", None)  # absent with NUMBA_DISABLE_JIT=1
+    if type(cache) is numba.core.caching.FunctionCache:
+        cache.__class__ = _KernelCache
+    return dispatcher
+
 
 called_kernel: Callable[[_F], _F] = numba.extending.register_jitable(
     error_model="python", fastmath=False, **_NO_RUNTIME, **_NO_C_WRAPPER

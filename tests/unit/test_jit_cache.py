@@ -35,6 +35,9 @@ def test_boundscheck_runs_compile_their_own_kernels(tmp_path: Path) -> None:
 
     assert call() == "unchecked"  # fills the cache without bounds checks
     assert call(NUMBA_BOUNDSCHECK="1") == "checked"
+    # loaded from the cache without numba's registry refresh (``_jit._KernelCache``), the
+    # kernel still raises its error into Python
+    assert call(NUMBA_BOUNDSCHECK="1") == "checked"
 
 
 SHARED_MONTHS = """
