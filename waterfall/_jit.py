@@ -9,6 +9,7 @@ warm start stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import importlib.abc
@@ -18,7 +19,7 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -72,8 +73,9 @@ class _WithoutScipyLinalg(importlib.abc.MetaPathFinder):
 def _load_array_maths_without_blas() -> None:
     """Load ``numba.np.arraymath`` without its BLAS check importing ``scipy.linalg``.
 
-    numba loads that module with the first kernel it compiles or loads from the cache (a
-    cached kernel's environment names it), and the module asks once whether
+    numba loads that module with the first kernel it compiles, or loads from the cache if the
+    kernel's machine code calls numba's array maths (as ``.sum()`` does: ours do not,
+    ``payments._total``, so a warm start does not load it), and the module asks once whether
     ``scipy.linalg.cython_blas`` imports, to offer ``np.dot`` and ``np.linalg`` in kernels.
     Our kernels use no BLAS, and that import (scipy.linalg, which pulls in numpy.f2py) was
     0.17-0.28 s of a warm ``waterfall run`` of 0.85 s. It is refused while the module loads,
@@ -82,15 +84,20 @@ def _load_array_maths_without_blas() -> None:
     """
     if "numba.np.arraymath" in sys.modules:
         return
+    with _scipy_linalg_refused():
+        import numba.np.arraymath  # noqa: F401  (loaded for its side effect, once)
+
+
+@contextlib.contextmanager
+def _scipy_linalg_refused() -> Iterator[None]:
+    """Refuse ``scipy.linalg`` imports in the block (``_load_array_maths_without_blas``)."""
     finder = _WithoutScipyLinalg()
     sys.meta_path.insert(0, finder)
     try:
-        import numba.np.arraymath  # noqa: F401  (loaded for its side effect, once)
+        yield
     finally:
         sys.meta_path.remove(finder)
 
-
-_load_array_maths_without_blas()
 
 _PER_BLOCK_COPY = """
         kernel_copy.blocks = {}
@@ -147,10 +154,12 @@ def _copy_inlined_ir_with_one_memo() -> bool:
 
 
 class _PatchInlinerBeforeCompiling(numba.core.event.Listener):
-    """Patches numba's inliner when a kernel is first compiled (not at import: the inliner's
-    module is not loaded by a run whose kernels all come from the cache)."""
+    """Loads numba's array maths without BLAS and patches numba's inliner when a kernel is
+    first compiled (not at import: a run whose kernels all come from the cache loads
+    neither module)."""
 
     def on_start(self, event: numba.core.event.Event) -> None:
+        _load_array_maths_without_blas()
         _copy_inlined_ir_with_one_memo()
 
     def on_end(self, event: numba.core.event.Event) -> None:
@@ -183,7 +192,8 @@ class _KernelCache(numba.core.caching.FunctionCache):
     """
 
     def load_overload(self, sig: Any, target_context: Any) -> Any:
-        with self._guard_against_spurious_io_errors():
+        # a kernel calling numba's array maths would import it here, BLAS check and all
+        with _scipy_linalg_refused(), self._guard_against_spurious_io_errors():
             return self._load_overload(sig, target_context)  # type: ignore[no-untyped-call]
 
 

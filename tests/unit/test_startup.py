@@ -76,6 +76,7 @@ from waterfall.scenario import load_scenario
 deal = load_deal({DEAL!r})
 run(deal, load_scenario(deal.default_scenario))
 print("numba.cpython.heapq" in sys.modules)  # imported by numba's registry refresh
+print("numba.np.arraymath" in sys.modules)  # imported by a kernel that calls ``.sum()``
 import numba
 import numpy as np
 @numba.njit
@@ -92,4 +93,42 @@ def test_a_warm_run_loads_its_kernels_without_numbas_refresh_and_numba_still_com
     _python(WARM_RUN)  # fills the kernel cache if it is empty
     done = _python(WARM_RUN)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "45"]
+    assert done.stdout.split() == ["False", "False", "45"]
+
+
+SUMMING_KERNEL = """
+from waterfall._jit import kernel
+@kernel
+def total(values):
+    return values.sum()
+"""
+
+CALL_SUMMING_KERNEL = """
+import sys
+import numpy as np
+from summing import total
+print(total(np.ones(3)), "numba.np.arraymath" in sys.modules, "scipy.linalg" in sys.modules)
+"""
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="compiled kernels only")
+def test_a_kernel_calling_numbas_array_maths_loads_it_without_scipy_linalg(
+    tmp_path: Path,
+) -> None:
+    # numba's array maths asks whether scipy.linalg's BLAS imports (0.17-0.28 s) when it loads
+    (tmp_path / "summing.py").write_text(SUMMING_KERNEL)
+    environment = {
+        **os.environ,
+        "WATERFALL_CACHE_DIR": str(tmp_path / "cache"),
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)]),
+    }
+
+    def call() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", CALL_SUMMING_KERNEL], env=environment, capture_output=True,
+            text=True, cwd=tmp_path, check=True,
+        )  # fmt: skip
+        return done.stdout.split()
+
+    assert call() == ["3.0", "True", "False"]  # compiled
+    assert call() == ["3.0", "True", "False"]  # loaded from the cache
