@@ -30,6 +30,7 @@ def test_measure_quick_writes_every_row(tmp_path: Path) -> None:
         "speed-up 1 -> 2 threads",
         "the fixed start",
         "grid of 1,000 scenarios",
+        "the same 1,000 scenarios on 1 thread",
         "peak RSS",
         "first `waterfall run`",
         "warm `waterfall run`",
