@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -62,10 +63,15 @@ numba.config.CACHE_DIR = str(_cache_dir())  # type: ignore[attr-defined]  # set 
 
 
 class _WithoutScipyLinalg(importlib.abc.MetaPathFinder):
-    """An import finder that refuses ``scipy.linalg`` (installed while numba's array maths
-    module loads)."""
+    """An import finder that refuses ``scipy.linalg`` to the thread that installs it (while
+    numba's array maths module loads there); other threads import it as usual."""
+
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if threading.get_ident() != self.thread:
+            return
         if fullname == "scipy.linalg" or fullname.startswith("scipy.linalg."):
             raise ImportError(f"{fullname} is not loaded for numba's BLAS check")
 
@@ -76,11 +82,13 @@ def _load_array_maths_without_blas() -> None:
     numba loads that module with the first kernel it compiles, or loads from the cache if the
     kernel's machine code calls numba's array maths (as ``.sum()`` does: ours do not,
     ``payments._total``, so a warm start does not load it), and the module asks once whether
-    ``scipy.linalg.cython_blas`` imports, to offer ``np.dot`` and ``np.linalg`` in kernels.
-    Our kernels use no BLAS, and that import (scipy.linalg, which pulls in numpy.f2py) was
-    0.17-0.28 s of a warm ``waterfall run`` of 0.85 s. It is refused while the module loads,
-    so numba records "no BLAS" (a kernel calling ``np.dot`` would not compile);
-    ``scipy.linalg`` imports normally afterwards.
+    ``scipy.linalg.cython_blas`` imports. Our kernels use no BLAS, and that import
+    (scipy.linalg, which pulls in numpy.f2py) was 0.17-0.28 s of a warm ``waterfall run`` of
+    0.85 s. It is refused while the module loads, so numba records "no BLAS", which only
+    chooses how ``np.correlate`` and ``np.convolve`` are compiled (``np.dot`` checks for BLAS
+    again when it compiles); ``scipy.linalg`` imports normally afterwards. A process that
+    first loads a function of its own from numba's cache, before any kernel compiles, loads
+    the module as numba does, with the check.
     """
     if "numba.np.arraymath" in sys.modules:
         return
@@ -153,7 +161,7 @@ def _copy_inlined_ir_with_one_memo() -> bool:
     return True
 
 
-class _PatchInlinerBeforeCompiling(numba.core.event.Listener):
+class _BeforeCompiling(numba.core.event.Listener):
     """Loads numba's array maths without BLAS and patches numba's inliner when a kernel is
     first compiled (not at import: a run whose kernels all come from the cache loads
     neither module)."""
@@ -166,8 +174,8 @@ class _PatchInlinerBeforeCompiling(numba.core.event.Listener):
         pass
 
 
-_INLINER_PATCH = _PatchInlinerBeforeCompiling()
-numba.core.event.register("numba:compile", _INLINER_PATCH)  # type: ignore[no-untyped-call]
+_BEFORE_COMPILING = _BeforeCompiling()
+numba.core.event.register("numba:compile", _BEFORE_COMPILING)  # type: ignore[no-untyped-call]
 
 _NO_RUNTIME: dict[str, Any] = {"_nrt": False}
 """numba's switch for its runtime (reference counting); internal, so not in its stubs."""
@@ -187,8 +195,9 @@ class _KernelCache(numba.core.caching.FunctionCache):
     functions. Loading compiled code needs none of them (the helper symbols it links to are
     installed when the context is made), and a compilation refreshes the contexts itself
     (``CompilerBase.__init__``). The refresh was 80-90 ms of a warm ``waterfall run`` or
-    one-scenario grid of 0.47-0.50 s. Only kernels, which never use numba's runtime
-    (``_nrt=False``), load so: a function that does would need the runtime initialised.
+    one-scenario grid of 0.47-0.50 s. Only kernels that never use numba's runtime
+    (``_nrt=False``) load so: a function that does needs the runtime initialised, and
+    crashes without it.
     """
 
     def load_overload(self, sig: Any, target_context: Any) -> Any:
@@ -216,7 +225,14 @@ def kernel(function: _F) -> Dispatcher[_F]:
     """
     dispatcher = _cached_kernel(function)
     cache = getattr(dispatcher, "_cache", None)  # absent with NUMBA_DISABLE_JIT=1
-    if type(cache) is numba.core.caching.FunctionCache:
+    options = getattr(dispatcher, "targetoptions", {})
+    if (
+        type(cache) is numba.core.caching.FunctionCache
+        and options.get("_nrt") is False
+        # private numba methods: a numba without them loads as numba does
+        and hasattr(cache, "_load_overload")
+        and hasattr(cache, "_guard_against_spurious_io_errors")
+    ):
         cache.__class__ = _KernelCache
     return dispatcher
 

@@ -187,8 +187,11 @@ def test_parquet_and_xlsx_hold_the_csv_columns_and_numbers(
     else:
         from openpyxl import load_workbook
 
-        sheet = load_workbook(target, read_only=True)["cashflows"]
-        table_rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        workbook = load_workbook(target, read_only=True)  # holds the file open until closed
+        try:
+            table_rows = [list(r) for r in workbook["cashflows"].iter_rows(values_only=True)]
+        finally:
+            workbook.close()
         header = table_rows[0]
         assert table_rows[1][header.index("libor_percent")] == "percent"
         values = [list(col) for col in zip(*table_rows[2:], strict=True)]

@@ -25,7 +25,7 @@ import numpy as np
 from waterfall import _jit
 from waterfall.kernels.metrics import margin_of, yield_of
 if sys.argv[1] == "stock":
-    numba.core.event.unregister("numba:compile", _jit._INLINER_PATCH)
+    numba.core.event.unregister("numba:compile", _jit._BEFORE_COMPILING)
 flows = np.linspace(1.0, 2.0, 24)
 yield_of(flows, np.arange(30, 750, 30), 20.0)
 margin_of(flows, np.full(24, 30 / 360), np.full(24, 0.02), 20.0)
