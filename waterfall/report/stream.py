@@ -38,7 +38,7 @@ from waterfall.grid.run import (
 )
 from waterfall.grid.spec import AXES, GridPoint, GridProduct
 from waterfall.kernels import text
-from waterfall.report.grid import COLUMNS, _cell, columns
+from waterfall.report.grid import _cell, columns
 from waterfall.scenario.model import Scenario
 
 CHECKPOINT_VERSION = 1
@@ -119,9 +119,7 @@ def csv_bytes(part: GridResult, *, header: bool, compiled: bool = True) -> bytes
     names = [_csv_line([name]) for name in part.class_names]
     if not part.axes or not names:
         return head
-    axes = [
-        _axis_texts([a[axis] for a in part.axes]) for axis in COLUMNS[: COLUMNS.index("class")]
-    ]
+    axes = [_axis_texts([a[axis] for a in part.axes]) for axis in AXES]
     prefixes = list(map(",".join, zip(*axes, strict=True)))
     cells, kinds = _metric_cells(part)
     written = _compiled_lines(prefixes, names, cells, kinds) if compiled else None
