@@ -41,7 +41,7 @@ from waterfall.grid.run import (
     run_grid,
     scenario_for,
 )
-from waterfall.grid.spec import AXES, METRICS, measured_metric
+from waterfall.grid.spec import AXES, METRICS, curve_axis_values, measured_metric
 from waterfall.measures import prices_at
 from waterfall.report.cashflows import (
     cashflows_csv,
@@ -1059,8 +1059,7 @@ def _grid(args: argparse.Namespace) -> int:
     groups = [g.name for g in deal.groups]
     unknown += [
         problem
-        for point in spec.points
-        for value in (point.cpr, point.cdr, point.severity)
+        for value in curve_axis_values(spec.points)
         if isinstance(value, Curve)
         for problem in check_curve_groups(value, groups, deal.name, spec.source)
     ]

@@ -10,10 +10,12 @@ import itertools
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from waterfall.errors import GridFileError, InputFileError
-from waterfall.grid import METRICS, GridPoint, GridSpec, load_grid
-from waterfall.grid.spec import AXES, parse_grid
+from waterfall.grid import METRICS, GridPoint, GridSpec, load_grid, spec
+from waterfall.grid.spec import AXES, GridProduct, parse_grid
 from waterfall.scenario import Curve
 
 REPO = Path(__file__).resolve().parents[2]
@@ -130,6 +132,57 @@ def test_a_grid_of_exactly_one_million_points_is_allowed() -> None:
     grid = parse_grid(text, "g.yaml")
     assert len(grid.points) == 1_000_000
     assert grid.points[-1] == GridPoint(cpr=99.0, cdr=99.0, severity=99.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 4), min_size=5, max_size=5),
+    start=st.integers(-80, 80),
+    stop=st.integers(-80, 80) | st.none(),
+    step=st.integers(-5, 5).filter(bool) | st.none(),
+)
+def test_a_product_grid_is_the_tuple_of_its_points(
+    sizes: list[int], start: int, stop: int | None, step: int | None
+) -> None:
+    # law: GridProduct reads as tuple(itertools.product(...)) of GridPoint, index by index
+    columns = [
+        tuple(float(10 * axis + value) for value in range(n)) for axis, n in enumerate(sizes)
+    ]
+    points = GridProduct(columns)
+    expected = tuple(itertools.starmap(GridPoint, itertools.product(*columns)))
+    assert len(points) == len(expected)
+    assert points == expected
+    assert expected == points
+    assert hash(points) == hash(expected)
+    assert tuple(points) == expected
+    assert points[start:stop:step] == expected[start:stop:step]
+    for at in (start, -1, 0, len(expected) - 1):
+        if -len(expected) <= at < len(expected):
+            assert points[at] == expected[at]
+    with pytest.raises(IndexError):
+        points[len(expected)]
+
+
+def test_a_product_grid_makes_a_point_only_when_it_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made: list[object] = []
+
+    def counted(*values: object) -> GridPoint:
+        made.append(values)
+        return GridPoint(*values)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(spec, "GridPoint", counted)
+    values = ", ".join(str(i) for i in range(100))
+    grid = parse_grid(f"cpr: [{values}]\ncdr: [{values}]\nseverity: [{values}]\n", "g.yaml")
+    assert len(grid.points) == 1_000_000
+    assert not made
+    assert grid.points[2048:2051] == (
+        GridPoint(0.0, 20.0, 48.0),
+        GridPoint(0.0, 20.0, 49.0),
+        GridPoint(0.0, 20.0, 50.0),
+    )
+    assert len(made) == 3
 
 
 # Defaults and settings
