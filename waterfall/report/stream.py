@@ -19,7 +19,7 @@ import json
 import os
 from collections.abc import Callable, Generator, Mapping, Sequence
 from contextlib import closing
-from itertools import islice, product
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,8 @@ def checkpoint_path(path: Path) -> Path:
 
 
 FINGERPRINT_RUN = 65_536
-"""Points of a product grid hashed at a time by ``grid_fingerprint`` (a few MB of text)."""
+"""At most this many points of a product grid share the text of their lines' ends in
+``grid_fingerprint`` (a few MB of text)."""
 
 
 def grid_fingerprint(
@@ -81,12 +82,19 @@ def grid_fingerprint(
     digest = hashlib.sha256()
     digest.update(repr((deal, base, price, sorted(by_class.items()), block_size)).encode())
     if isinstance(points, GridProduct):
-        # the same bytes from each column value's repr once: a million points' reprs one
-        # by one took 1.4 s before the first block
+        # the same bytes from each column value's repr once (a million points' reprs one by
+        # one took 1.4 s before the first block), and the lines' ends for the last axes (at
+        # most FINGERPRINT_RUN points) once, after each combination of the others (a
+        # million lines one by one took 0.33 s)
         texts = [[repr(value) for value in column] for column in points.columns]
-        lines = map("(%s, %s, %s, %s, %s)".__mod__, product(*texts))
-        while run := "".join(islice(lines, FINGERPRINT_RUN)):
-            digest.update(run.encode())
+        inner_from, size = len(texts) - 1, len(texts[-1])
+        while inner_from > 0 and size * len(texts[inner_from - 1]) <= FINGERPRINT_RUN:
+            inner_from -= 1
+            size *= len(texts[inner_from])
+        ends = [", ".join(values) + ")" for values in product(*texts[inner_from:])]
+        for outer in product(*texts[:inner_from]):
+            start = "(" + "".join(value + ", " for value in outer)
+            digest.update((start + start.join(ends)).encode())
         return digest.hexdigest()
     for point in points:
         digest.update(
