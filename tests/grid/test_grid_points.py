@@ -13,7 +13,7 @@ import pytest
 
 from waterfall import BASE, load_deal
 from waterfall.compile import index_rates, monthly_rates
-from waterfall.grid import GridPoint
+from waterfall.grid import GridPoint, spec
 from waterfall.grid.run import (
     METRIC_COLUMNS,
     GridResult,
@@ -21,10 +21,12 @@ from waterfall.grid.run import (
     _prepare,
     concatenate,
     describe,
+    grid_blocks,
     point_axes,
+    product_axes,
     scenario_for,
 )
-from waterfall.grid.spec import Multiplier
+from waterfall.grid.spec import GridProduct, Multiplier
 from waterfall.scenario import Curve, load_scenario
 
 ROOT = Path(__file__).parents[2]
@@ -56,8 +58,61 @@ POINTS = [
 ]
 
 
+# a product of the values above: 4 x 3 x 2 x 3 x 2 = 144 points
+PRODUCT = GridProduct(
+    (
+        (None, 10, -0.0, Multiplier(0.5), BY_GROUP),
+        (None, 3.0, Multiplier(1.5)),
+        (35.0, None),
+        (None, 12, 0),
+        (1.8025, None),
+    )
+)
+
+
 def _as_written(axes: dict[str, Any]) -> list[tuple[type, str]]:
     return [(type(value), repr(value)) for value in axes.values()]
+
+
+@pytest.mark.parametrize("base", BASES.values(), ids=BASES)
+def test_a_product_grids_axes_by_column_are_its_points_axes(base: Any) -> None:
+    axes, by_column = point_axes(DEAL, base), product_axes(DEAL, base, PRODUCT)
+    for start, stop in ((0, len(PRODUCT)), (7, 8), (29, 101), (140, 144)):
+        expected = [axes(point) for point in PRODUCT[start:stop]]
+        assert [list(a) for a in by_column(start, stop)] == [list(a) for a in expected]
+        assert [_as_written(a) for a in by_column(start, stop)] == [
+            _as_written(a) for a in expected
+        ]
+
+
+def test_a_product_grids_block_is_its_points_made_when_read() -> None:
+    block = PRODUCT.block(29, 101)
+    expected = PRODUCT[29:101]
+    assert len(block) == 72
+    assert block == expected
+    assert tuple(block) == expected
+    assert block[0] == expected[0]
+    assert block[-1] == expected[-1]
+    assert block[5:9] == expected[5:9]
+    scenarios = GridScenarios(OBSERVED, block)
+    assert scenarios[3:5] == tuple(scenario_for(OBSERVED, p) for p in expected[3:5])
+    assert pickle.loads(pickle.dumps(scenarios)) == scenarios  # a Dask block comes back
+
+
+def test_a_product_grids_blocks_make_no_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[object] = []
+
+    def counted(*values: object) -> GridPoint:
+        made.append(values)
+        return GridPoint(*values)  # type: ignore[arg-type]
+
+    grid = GridProduct(((10.0, 30.0), (0.0, 5.0), (35.0,), (12,), (1.8,)))
+    monkeypatch.setattr(spec, "GridPoint", counted)  # what a GridProduct makes points with
+    results = list(grid_blocks(DEAL, OBSERVED, grid, block_size=3))
+    assert [len(result.axes) for result in results] == [3, 1]
+    assert not made
+    assert results[1].scenarios[0] == scenario_for(OBSERVED, GridPoint(30.0, 5.0, 35.0, 12, 1.8))
+    assert len(made) == 1
 
 
 @pytest.mark.parametrize("base", BASES.values(), ids=BASES)

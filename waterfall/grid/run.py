@@ -36,6 +36,7 @@ from waterfall.grid.spec import (
     GridPoint,
     GridProduct,
     Multiplier,
+    ProductBlock,
     measured_metric,
 )
 from waterfall.grid.spec import OTHER_HORIZON_METRICS as OTHER_HORIZON_METRICS  # where it was
@@ -146,6 +147,32 @@ def point_axes(deal: Deal, base: Scenario) -> Callable[[GridPoint], dict[str, fl
     return axes
 
 
+def product_axes(
+    deal: Deal, base: Scenario, grid: GridProduct
+) -> Callable[[int, int], tuple[dict[str, float | int | str], ...]]:
+    """``point_axes`` of a product grid's points ``start`` to ``stop - 1``, without making
+    the points: each column value's cell is made once (a point's axis depends on its own
+    value of that axis alone), then spread over the points by their positions."""
+    axes = point_axes(deal, base)
+    cells = [
+        [axes(GridPoint(**{axis: value}))[axis] for value in column]
+        for axis, column in zip(AXES, grid.columns, strict=True)
+    ]
+
+    def block_axes(start: int, stop: int) -> tuple[dict[str, float | int | str], ...]:
+        digits = grid.digits(np.arange(start, stop, dtype=np.int64))
+        cpr, cdr, severity, lag, libor = (
+            list(map(values.__getitem__, at)) for values, at in zip(cells, digits, strict=True)
+        )
+        # dict displays, as point_axes makes them: three times faster than dict(zip(...))
+        return tuple(
+            {"cpr": a, "cdr": b, "severity": c, "lag": d, "libor": e}
+            for a, b, c, d, e in zip(cpr, cdr, severity, lag, libor, strict=True)
+        )
+
+    return block_axes
+
+
 def grid_kernel_needs_compiling() -> bool:
     """True when the next local grid compiles its parallel kernel (a cold cache)."""
     return needs_compiling(run_range)
@@ -170,7 +197,8 @@ class GridScenarios(Sequence[Scenario]):
 
     def __init__(self, base: Scenario, points: Iterable[GridPoint]) -> None:
         self.base = base
-        self.points = tuple(points)
+        # a product grid's block makes its points when they are read
+        self.points = points if isinstance(points, tuple | ProductBlock) else tuple(points)
 
     def __len__(self) -> int:
         return len(self.points)
@@ -630,8 +658,16 @@ def _block_results(
     outs: Iterator[GridOut],
 ) -> Iterator[GridResult]:
     axes = point_axes(deal, base)
+    axes_by_column = product_axes(deal, base, points) if isinstance(points, GridProduct) else None
     for block, out in zip(blocks, outs, strict=True):
-        block_points = points[block]
+        block_points: Sequence[GridPoint]
+        if isinstance(points, GridProduct) and axes_by_column is not None:
+            # the block's points are made only if its scenarios are read
+            block_points = points.block(block.start, block.stop)
+            block_axes = axes_by_column(block.start, block.stop)
+        else:
+            block_points = points[block]
+            block_axes = tuple(map(axes, block_points))
         losses = principal_losses(out.writedown, out.ending_balance, out.pool_end)
         other_metrics = (
             measured_metrics(
@@ -643,7 +679,7 @@ def _block_results(
         yield GridResult(
             deal_name=deal.name,
             scenarios=GridScenarios(base, block_points),
-            axes=tuple(map(axes, block_points)),
+            axes=block_axes,
             class_names=names,
             metrics=measured_metrics(
                 prep.compiled, prep.classes, out.measures, losses, out.collateral_loss

@@ -18,6 +18,7 @@ from typing import Any, overload
 
 import numpy as np
 
+from waterfall._types import I64Array
 from waterfall.errors import GridFileError, InputFileError
 from waterfall.scenario import Curve, check_curve
 from waterfall.scenario.load import read_group_curve
@@ -244,15 +245,24 @@ class GridProduct(Sequence[GridPoint]):
     def __getitem__(self, index: slice) -> tuple[GridPoint, ...]: ...
     def __getitem__(self, index: int | slice) -> GridPoint | tuple[GridPoint, ...]:
         if isinstance(index, slice):
-            numbers = np.arange(*index.indices(self._length), dtype=np.int64)
-            digits = np.unravel_index(numbers, tuple(map(len, self.columns)))
-            values = [list(map(column.__getitem__, axis.tolist()))
+            digits = self.digits(np.arange(*index.indices(self._length), dtype=np.int64))
+            values = [list(map(column.__getitem__, axis))
                       for column, axis in zip(self.columns, digits, strict=True)]  # fmt: skip
             return tuple(map(GridPoint, *values))
         at = operator.index(index)
         if not -self._length <= at < self._length:
             raise IndexError(f"grid point {at} of {self._length}")
         return self[at : at + 1 or None][0]
+
+    def digits(self, numbers: I64Array) -> list[list[int]]:
+        """Each axis's positions in its column (one list an axis, in the order of ``AXES``)
+        of the points ``numbers``."""
+        shape = tuple(map(len, self.columns))
+        return [axis.tolist() for axis in np.unravel_index(numbers, shape)]
+
+    def block(self, start: int, stop: int) -> ProductBlock:
+        """Points ``start`` to ``stop - 1``, made when they are read."""
+        return ProductBlock(self, start, stop)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, GridProduct) and other.columns == self.columns:
@@ -269,6 +279,47 @@ class GridProduct(Sequence[GridPoint]):
 
     def __repr__(self) -> str:
         return f"GridProduct({self._length:,} points)"
+
+
+class ProductBlock(Sequence[GridPoint]):
+    """Consecutive points of a ``GridProduct`` (a grid's block), each made when it is read:
+    a block's result keeps its points this way (``grid.run.GridScenarios``) without making
+    a thousand of them to hold."""
+
+    __slots__ = ("grid", "start", "stop")
+
+    def __init__(self, grid: GridProduct, start: int, stop: int) -> None:
+        self.grid, self.start, self.stop = grid, start, stop
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def __iter__(self) -> Iterator[GridPoint]:
+        return iter(self.grid[self.start : self.stop])
+
+    @overload
+    def __getitem__(self, index: int) -> GridPoint: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[GridPoint, ...]: ...
+    def __getitem__(self, index: int | slice) -> GridPoint | tuple[GridPoint, ...]:
+        numbers = range(self.start, self.stop)[index]
+        if isinstance(numbers, range):
+            return tuple(map(self.grid.__getitem__, numbers))
+        return self.grid[numbers]
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Sequence)
+            and not isinstance(other, str)
+            and len(other) == len(self)
+            and all(map(operator.eq, self, other))
+        )
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"ProductBlock({self.start:,} to {self.stop:,} of {self.grid!r})"
 
 
 def curve_axis_values(points: Sequence[GridPoint]) -> Iterator[Any]:
