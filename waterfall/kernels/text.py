@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from waterfall._jit import called_kernel, kernel
 from waterfall._types import F64Array, I64Array, U8Array
 
@@ -69,6 +71,11 @@ NO_CENTS = 2.0**-10  # below it a value rounds to no cents (and ``shift`` would 
 LARGEST_MONTH = 2.0**63  # beyond int64
 
 _LOW_BITS = (1 << 32) - 1
+
+_POWERS_OF_TEN = np.array([10**n for n in range(19)], dtype=np.int64)
+"""10**0 to 10**18: a whole part up to 2**63 has 19 digits (a month just inside int64)."""
+_PAIRS = np.frombuffer("".join(f"{n:02d}" for n in range(100)).encode(), dtype=np.uint8)
+"""The digits of 00 to 99, two bytes each."""
 
 _ZERO = ord("0")
 _POINT = ord(".")
@@ -154,25 +161,43 @@ def write_csv_rows(
                     out[at] = _MINUS
                     at += 1
                 kept = places  # the places written: their trailing zeros are cut, one kept
-                while kept > 1 and scaled % 10 == 0:
-                    scaled //= 10
+                whole = scaled // _POWERS_OF_TEN[kept]
+                fraction = scaled - whole * _POWERS_OF_TEN[kept]
+                if fraction == 0:
+                    kept = min(kept, 1)
+                while kept > 1 and fraction % 10 == 0:
+                    fraction //= 10
                     kept -= 1
+                # the digits two at a time from a table, the whole part's count by comparisons:
+                # each digit was a division waiting on the one before
                 digits = 1
-                rest = scaled // 10
-                while rest > 0:
-                    rest //= 10
+                while digits < _POWERS_OF_TEN.shape[0] and whole >= _POWERS_OF_TEN[digits]:
                     digits += 1
-                if digits <= kept:  # a whole digit before the point: 0.5, not .5
-                    digits = kept + 1
-                at += digits + (1 if kept > 0 else 0)
-                position = at - 1
-                for digit in range(digits):
-                    out[position] = _ZERO + scaled % 10
-                    scaled //= 10
-                    position -= 1
-                    if digit + 1 == kept:
-                        out[position] = _POINT
-                        position -= 1
+                at += digits
+                position = at
+                while whole >= 100:
+                    pair = 2 * (whole % 100)
+                    whole //= 100
+                    out[position - 1] = _PAIRS[pair + 1]
+                    out[position - 2] = _PAIRS[pair]
+                    position -= 2
+                if whole >= 10:
+                    out[position - 1] = _PAIRS[2 * whole + 1]
+                    out[position - 2] = _PAIRS[2 * whole]
+                else:
+                    out[position - 1] = _ZERO + whole
+                if kept > 0:
+                    out[at] = _POINT
+                    at += 1 + kept
+                    position = at
+                    while position - at + kept >= 2:
+                        pair = 2 * (fraction % 100)
+                        fraction //= 100
+                        out[position - 1] = _PAIRS[pair + 1]
+                        out[position - 2] = _PAIRS[pair]
+                        position -= 2
+                    if position > at - kept:
+                        out[position - 1] = _ZERO + fraction
             out[at] = _NEWLINE
             at += 1
             line += 1
