@@ -35,6 +35,15 @@ def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr().out == f"waterfall {version} ({DISTRIBUTION})\n"
 
 
+def test_the_version_is_read_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unread(name: str) -> str:
+        raise AssertionError(f"read the version of {name}")
+
+    monkeypatch.setattr(metadata, "version", unread)
+    arguments = cli.build_parser().parse_args(["run", "deals/2002-HE1.yaml", "--cpr", "30"])
+    assert arguments.command == "run"
+
+
 def waterfall_run(cache: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "WATERFALL_CACHE_DIR": str(cache)}
     return subprocess.run(
