@@ -210,7 +210,35 @@ def test_a_product_grids_fingerprint_is_that_of_its_points_one_by_one(
     fingerprint = stream.grid_fingerprint(deal, base, points, 100.0, {}, 7)
     assert fingerprint == stream.grid_fingerprint(deal, base, tuple(points), 100.0, {}, 7)
     assert fingerprint != stream.grid_fingerprint(deal, base, points[::-1], 100.0, {}, 7)
+    empty = GridProduct(((8.0,), (), (35.0,), (6,), (1.8,)))  # a grid of no points
+    assert stream.grid_fingerprint(deal, base, empty, 100.0, {}, 7) == stream.grid_fingerprint(
+        deal, base, (), 100.0, {}, 7
+    )
     monkeypatch.setattr(stream, "FINGERPRINT_RUN", 5)  # 32 points: runs of 5, the last of 2
     assert stream.grid_fingerprint(deal, base, points, 100.0, {}, 7) == stream.grid_fingerprint(
         deal, base, tuple(points), 100.0, {}, 7
     )
+
+
+def test_a_product_grid_streams_without_making_its_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # its axes come from the columns (the Parquet schema's text axes too), its fingerprint
+    # from the columns' texts, its blocks' axis cells from product_axes
+    from waterfall.grid import spec
+
+    made: list[object] = []
+
+    def counted(*values: object) -> Any:
+        made.append(values)
+        return spec.GridPoint(*values)  # type: ignore[arg-type]
+
+    deal = load_deal(DEAL_FILE)
+    base = load_scenario(deal.default_scenario)
+    points = GridProduct(((10.0, 30.0), (0.0, 6.0), (35.0,), (12,), (1.8,)))
+    stream.stream_grid_csv(deal, base, tuple(points), tmp_path / "points.csv", block_size=3)
+    monkeypatch.setattr(spec, "GridPoint", counted)  # what a GridProduct makes points with
+    stream.stream_grid_csv(deal, base, points, tmp_path / "g.csv", block_size=3)
+    stream.stream_grid_parquet(deal, base, points, tmp_path / "g.parquet", block_size=3)
+    assert not made
+    assert (tmp_path / "g.csv").read_bytes() == (tmp_path / "points.csv").read_bytes()

@@ -7,6 +7,7 @@ what a good file reads as, and the problems that need a file built in the test.
 from __future__ import annotations
 
 import itertools
+import pickle
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,47 @@ def test_a_product_grid_is_the_tuple_of_its_points(
             assert points[at] == expected[at]
     with pytest.raises(IndexError):
         points[len(expected)]
+    assert points != list(expected)  # as a tuple is not equal to a list
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        assert pickle.loads(pickle.dumps(points, protocol)) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 3), min_size=5, max_size=5),
+    bounds=st.tuples(st.integers(0, 250), st.integers(0, 250)),
+    start=st.integers(-40, 40) | st.none(),
+    stop=st.integers(-40, 40) | st.none(),
+    step=st.integers(-4, 4).filter(bool) | st.none(),
+)
+def test_a_product_grids_block_is_the_tuple_of_its_points(
+    sizes: list[int],
+    bounds: tuple[int, int],
+    start: int | None,
+    stop: int | None,
+    step: int | None,
+) -> None:
+    columns = [
+        tuple(float(10 * axis + value) for value in range(n)) for axis, n in enumerate(sizes)
+    ]
+    points = GridProduct(columns)
+    first, last = sorted(min(bound, len(points)) for bound in bounds)
+    block = points.block(first, last)
+    expected = tuple(points)[first:last]
+    assert len(block) == len(expected)
+    assert block == expected
+    assert expected == block
+    assert hash(block) == hash(expected)
+    assert tuple(block) == expected
+    assert block[start:stop:step] == expected[start:stop:step]
+    if expected:
+        assert block[-1] == expected[-1]
+        assert block[0] == expected[0]
+    assert pickle.loads(pickle.dumps(block, 0)) == expected
+    with pytest.raises(IndexError):
+        points.block(first, len(points) + 1)
+    with pytest.raises(IndexError):
+        points.block(-1, last)
 
 
 def test_a_product_grid_makes_a_point_only_when_it_is_read(

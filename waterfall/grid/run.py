@@ -657,17 +657,24 @@ def _block_results(
     by_class: dict[str, float],
     outs: Iterator[GridOut],
 ) -> Iterator[GridResult]:
-    axes = point_axes(deal, base)
-    axes_by_column = product_axes(deal, base, points) if isinstance(points, GridProduct) else None
+    if isinstance(points, GridProduct):
+        axes_by_column = product_axes(deal, base, points)
+
+        def block_points(block: slice) -> Sequence[GridPoint]:
+            return points.block(block.start, block.stop)  # made if its scenarios are read
+
+        def block_axes(block: slice) -> tuple[dict[str, float | int | str], ...]:
+            return axes_by_column(block.start, block.stop)
+    else:
+        axes = point_axes(deal, base)
+
+        def block_points(block: slice) -> Sequence[GridPoint]:
+            return points[block]
+
+        def block_axes(block: slice) -> tuple[dict[str, float | int | str], ...]:
+            return tuple(map(axes, points[block]))
+
     for block, out in zip(blocks, outs, strict=True):
-        block_points: Sequence[GridPoint]
-        if isinstance(points, GridProduct) and axes_by_column is not None:
-            # the block's points are made only if its scenarios are read
-            block_points = points.block(block.start, block.stop)
-            block_axes = axes_by_column(block.start, block.stop)
-        else:
-            block_points = points[block]
-            block_axes = tuple(map(axes, block_points))
         losses = principal_losses(out.writedown, out.ending_balance, out.pool_end)
         other_metrics = (
             measured_metrics(
@@ -678,8 +685,8 @@ def _block_results(
         )
         yield GridResult(
             deal_name=deal.name,
-            scenarios=GridScenarios(base, block_points),
-            axes=block_axes,
+            scenarios=GridScenarios(base, block_points(block)),
+            axes=block_axes(block),
             class_names=names,
             metrics=measured_metrics(
                 prep.compiled, prep.classes, out.measures, losses, out.collateral_loss

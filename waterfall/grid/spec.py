@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, product, starmap
 from pathlib import Path
@@ -261,30 +261,31 @@ class GridProduct(Sequence[GridPoint]):
         return [axis.tolist() for axis in np.unravel_index(numbers, shape)]
 
     def block(self, start: int, stop: int) -> ProductBlock:
-        """Points ``start`` to ``stop - 1``, made when they are read."""
+        """Points ``start`` to ``stop - 1`` (``0 <= start <= stop <= len``), made when they
+        are read."""
+        if not 0 <= start <= stop <= self._length:
+            raise IndexError(f"grid points {start} to {stop} of {self._length}")
         return ProductBlock(self, start, stop)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, GridProduct) and other.columns == self.columns:
             return True
-        return (
-            isinstance(other, Sequence)
-            and not isinstance(other, str)
-            and len(other) == self._length
-            and all(map(operator.eq, self, other))
-        )
+        return _equal_points(self, other)
 
     def __hash__(self) -> int:
         return hash(tuple(self))  # the hash of the equal tuple of points
 
+    def __reduce__(self) -> tuple[type[GridProduct], tuple[tuple[tuple[Any, ...], ...]]]:
+        return GridProduct, (self.columns,)
+
     def __repr__(self) -> str:
-        return f"GridProduct({self._length:,} points)"
+        return f"GridProduct of {self._length:,} points"
 
 
 class ProductBlock(Sequence[GridPoint]):
     """Consecutive points of a ``GridProduct`` (a grid's block), each made when it is read:
     a block's result keeps its points this way (``grid.run.GridScenarios``) without making
-    a thousand of them to hold."""
+    a thousand of them to hold. Like the ``GridProduct``, equal to the tuple of them."""
 
     __slots__ = ("grid", "start", "stop")
 
@@ -303,31 +304,48 @@ class ProductBlock(Sequence[GridPoint]):
     def __getitem__(self, index: slice) -> tuple[GridPoint, ...]: ...
     def __getitem__(self, index: int | slice) -> GridPoint | tuple[GridPoint, ...]:
         numbers = range(self.start, self.stop)[index]
-        if isinstance(numbers, range):
-            return tuple(map(self.grid.__getitem__, numbers))
-        return self.grid[numbers]
+        if not isinstance(numbers, range):
+            return self.grid[numbers]
+        if not numbers:
+            return ()  # (an empty range stepping down may start at -1)
+        # a range's stop is below 0 only when it steps down to point 0
+        end = None if numbers.stop < 0 else numbers.stop
+        return self.grid[numbers.start : end : numbers.step]
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Sequence)
-            and not isinstance(other, str)
-            and len(other) == len(self)
-            and all(map(operator.eq, self, other))
-        )
+        return _equal_points(self, other)
 
     def __hash__(self) -> int:
-        return hash(tuple(self))
+        return hash(tuple(self))  # the hash of the equal tuple of points
+
+    def __reduce__(self) -> tuple[type[ProductBlock], tuple[GridProduct, int, int]]:
+        return ProductBlock, (self.grid, self.start, self.stop)
 
     def __repr__(self) -> str:
-        return f"ProductBlock({self.start:,} to {self.stop:,} of {self.grid!r})"
+        return f"ProductBlock of points {self.start:,} to {self.stop:,} of a {self.grid!r}"
+
+
+def _equal_points(points: Sequence[GridPoint], other: object) -> bool:
+    """A lazy sequence of points equals what the tuple of them equals: a tuple of the same
+    points, or another lazy sequence of them (not a list, as a tuple does not)."""
+    return (
+        isinstance(other, tuple | GridProduct | ProductBlock)
+        and len(other) == len(points)
+        and all(map(operator.eq, points, other))
+    )
+
+
+def axis_values(points: Sequence[GridPoint], axis: str) -> Iterable[Any]:
+    """Every value ``points`` give ``axis``; of a product grid, its column's values once
+    rather than once a point."""
+    if isinstance(points, GridProduct):
+        return points.columns[AXES.index(axis)]
+    return (getattr(point, axis) for point in points)
 
 
 def curve_axis_values(points: Sequence[GridPoint]) -> Iterator[Any]:
-    """Every value ``points`` give the curve axes (``CURVE_AXES``); of a product grid, each
-    column's values once rather than once a point."""
-    if isinstance(points, GridProduct):
-        return chain.from_iterable(points.columns[: len(CURVE_AXES)])
-    return (getattr(point, axis) for point in points for axis in CURVE_AXES)
+    """Every value ``points`` give the curve axes (``CURVE_AXES``), as ``axis_values``."""
+    return chain.from_iterable(axis_values(points, axis) for axis in CURVE_AXES)
 
 
 def _product(columns: list[tuple[Any, ...]]) -> GridProduct:

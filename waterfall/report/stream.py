@@ -36,7 +36,7 @@ from waterfall.grid.run import (
     grid_blocks,
     other_horizon,
 )
-from waterfall.grid.spec import AXES, GridPoint, GridProduct
+from waterfall.grid.spec import AXES, GridPoint, GridProduct, axis_values
 from waterfall.kernels import text
 from waterfall.report.grid import _cell, columns
 from waterfall.scenario.model import Scenario
@@ -66,8 +66,8 @@ def checkpoint_path(path: Path) -> Path:
 
 
 FINGERPRINT_RUN = 65_536
-"""At most this many points of a product grid share the text of their lines' ends in
-``grid_fingerprint`` (a few MB of text)."""
+"""At most this many points of a product grid (or its last axis's, if more) share the text of
+their lines' ends in ``grid_fingerprint`` (a few MB of text)."""
 
 
 def grid_fingerprint(
@@ -87,6 +87,8 @@ def grid_fingerprint(
         # most FINGERPRINT_RUN points) once, after each combination of the others (a
         # million lines one by one took 0.33 s)
         texts = [[repr(value) for value in column] for column in points.columns]
+        if not all(texts):
+            return digest.hexdigest()  # no points
         inner_from, size = len(texts) - 1, len(texts[-1])
         while inner_from > 0 and size * len(texts[inner_from - 1]) <= FINGERPRINT_RUN:
             inner_from -= 1
@@ -441,7 +443,7 @@ def stream_grid_parquet(
         for axis, shown in describe(deal, base).items()
         if any(
             not isinstance(value, int | float) and (value is not None or isinstance(shown, str))
-            for value in (getattr(p, axis) for p in points)
+            for value in axis_values(points, axis)
         )
     }
     names = columns(_empty_like(deal, base, price))
