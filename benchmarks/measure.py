@@ -1,6 +1,6 @@
 """Measure the grid's speed and memory in one run and write ``benchmarks/RESULTS.md``.
 
-    python benchmarks/measure.py              # everything (about 10 minutes on 2 cores)
+    python benchmarks/measure.py              # everything (about 5 minutes on 2 cores)
     python benchmarks/measure.py --quick      # tiny sizes: checks the command works (CI)
 
 In one run, side by side:
