@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import pickle
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -135,36 +136,46 @@ def test_a_grid_of_exactly_one_million_points_is_allowed() -> None:
     assert grid.points[-1] == GridPoint(cpr=99.0, cdr=99.0, severity=99.0)
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    sizes=st.lists(st.integers(1, 4), min_size=5, max_size=5),
-    start=st.integers(-80, 80),
-    stop=st.integers(-80, 80) | st.none(),
-    step=st.integers(-5, 5).filter(bool) | st.none(),
-)
-def test_a_product_grid_is_the_tuple_of_its_points(
-    sizes: list[int], start: int, stop: int | None, step: int | None
+def _columns(sizes: list[int]) -> list[tuple[float, ...]]:
+    return [tuple(float(10 * axis + value) for value in range(n)) for axis, n in enumerate(sizes)]
+
+
+def _reads_as_the_tuple(
+    points: Sequence[GridPoint], expected: tuple[GridPoint, ...], cut: slice
 ) -> None:
-    # law: GridProduct reads as tuple(itertools.product(...)) of GridPoint, index by index
-    columns = [
-        tuple(float(10 * axis + value) for value in range(n)) for axis, n in enumerate(sizes)
-    ]
-    points = GridProduct(columns)
-    expected = tuple(itertools.starmap(GridPoint, itertools.product(*columns)))
+    """The laws of a lazy sequence of points: it reads, compares, hashes and pickles as the
+    tuple of them (not as a list, which a tuple does not equal)."""
     assert len(points) == len(expected)
     assert points == expected
     assert expected == points
+    as_list: object = list(expected)
+    assert points != as_list
     assert hash(points) == hash(expected)
     assert tuple(points) == expected
-    assert points[start:stop:step] == expected[start:stop:step]
-    for at in (start, -1, 0, len(expected) - 1):
+    assert points[cut] == expected[cut]
+    for at in (cut.start or 0, -1, 0, len(expected) - 1):
         if -len(expected) <= at < len(expected):
             assert points[at] == expected[at]
     with pytest.raises(IndexError):
         points[len(expected)]
-    assert points != list(expected)  # as a tuple is not equal to a list
     for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
         assert pickle.loads(pickle.dumps(points, protocol)) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 4), min_size=5, max_size=5),
+    start=st.integers(-80, 80) | st.none(),
+    stop=st.integers(-80, 80) | st.none(),
+    step=st.integers(-5, 5).filter(bool) | st.none(),
+)
+def test_a_product_grid_is_the_tuple_of_its_points(
+    sizes: list[int], start: int | None, stop: int | None, step: int | None
+) -> None:
+    # law: GridProduct reads as tuple(itertools.product(...)) of GridPoint, index by index
+    columns = _columns(sizes)
+    expected = tuple(itertools.starmap(GridPoint, itertools.product(*columns)))
+    _reads_as_the_tuple(GridProduct(columns), expected, slice(start, stop, step))
 
 
 @settings(max_examples=60, deadline=None)
@@ -182,23 +193,10 @@ def test_a_product_grids_block_is_the_tuple_of_its_points(
     stop: int | None,
     step: int | None,
 ) -> None:
-    columns = [
-        tuple(float(10 * axis + value) for value in range(n)) for axis, n in enumerate(sizes)
-    ]
-    points = GridProduct(columns)
+    points = GridProduct(_columns(sizes))
     first, last = sorted(min(bound, len(points)) for bound in bounds)
-    block = points.block(first, last)
     expected = tuple(points)[first:last]
-    assert len(block) == len(expected)
-    assert block == expected
-    assert expected == block
-    assert hash(block) == hash(expected)
-    assert tuple(block) == expected
-    assert block[start:stop:step] == expected[start:stop:step]
-    if expected:
-        assert block[-1] == expected[-1]
-        assert block[0] == expected[0]
-    assert pickle.loads(pickle.dumps(block, 0)) == expected
+    _reads_as_the_tuple(points.block(first, last), expected, slice(start, stop, step))
     with pytest.raises(IndexError):
         points.block(first, len(points) + 1)
     with pytest.raises(IndexError):

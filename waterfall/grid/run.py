@@ -646,6 +646,28 @@ def grid_blocks(
         yield from _block_results(prep, deal, base, points, blocks, names, price, by_class, outs)
 
 
+def _block_points_and_axes(
+    deal: Deal, base: Scenario, points: Sequence[GridPoint]
+) -> Callable[[slice], tuple[Sequence[GridPoint], tuple[dict[str, float | int | str], ...]]]:
+    """A block's points and axis dicts; of a product grid, without making the points (a
+    ``ProductBlock`` makes them if the block's scenarios are read)."""
+    if isinstance(points, GridProduct):
+        grid, by_column = points, product_axes(deal, base, points)
+        return lambda block: (
+            grid.block(block.start, block.stop),
+            by_column(block.start, block.stop),
+        )
+    axes = point_axes(deal, base)
+
+    def of_points(
+        block: slice,
+    ) -> tuple[Sequence[GridPoint], tuple[dict[str, float | int | str], ...]]:
+        block_points = points[block]
+        return block_points, tuple(map(axes, block_points))
+
+    return of_points
+
+
 def _block_results(
     prep: _Prepared,
     deal: Deal,
@@ -657,24 +679,9 @@ def _block_results(
     by_class: dict[str, float],
     outs: Iterator[GridOut],
 ) -> Iterator[GridResult]:
-    if isinstance(points, GridProduct):
-        axes_by_column = product_axes(deal, base, points)
-
-        def block_points(block: slice) -> Sequence[GridPoint]:
-            return points.block(block.start, block.stop)  # made if its scenarios are read
-
-        def block_axes(block: slice) -> tuple[dict[str, float | int | str], ...]:
-            return axes_by_column(block.start, block.stop)
-    else:
-        axes = point_axes(deal, base)
-
-        def block_points(block: slice) -> Sequence[GridPoint]:
-            return points[block]
-
-        def block_axes(block: slice) -> tuple[dict[str, float | int | str], ...]:
-            return tuple(map(axes, points[block]))
-
+    points_and_axes = _block_points_and_axes(deal, base, points)
     for block, out in zip(blocks, outs, strict=True):
+        block_points, block_axes = points_and_axes(block)
         losses = principal_losses(out.writedown, out.ending_balance, out.pool_end)
         other_metrics = (
             measured_metrics(
@@ -685,8 +692,8 @@ def _block_results(
         )
         yield GridResult(
             deal_name=deal.name,
-            scenarios=GridScenarios(base, block_points(block)),
-            axes=block_axes(block),
+            scenarios=GridScenarios(base, block_points),
+            axes=block_axes,
             class_names=names,
             metrics=measured_metrics(
                 prep.compiled, prep.classes, out.measures, losses, out.collateral_loss
