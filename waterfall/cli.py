@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, cast
 
-from waterfall._jit import compile_aside, stop_aside
+from waterfall._jit import compile_aside, skip_numba_extensions, stop_aside
 from waterfall.analytics.batch import COMPILE_MEASURES, measures_need_compiling
 from waterfall.deal import Deal, load_deal
 from waterfall.deal.load import SOURCES
@@ -432,7 +432,9 @@ def console_main() -> NoReturn:
     ``waterfall run``; ``os._exit`` skips it. Every file a command writes is closed (and
     renamed into place) before ``main`` returns. ``python -m waterfall`` exits the usual
     way, so a profiler run under it (``python -m cProfile -m waterfall ...``) still reports.
+    numba does not look up its extensions here (``_jit.skip_numba_extensions``).
     """
+    skip_numba_extensions()
     code = main()
     try:
         sys.stdout.flush()

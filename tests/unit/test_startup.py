@@ -172,3 +172,36 @@ def test_a_kernel_calling_numbas_array_maths_loads_it_without_scipy_linalg(
 
     assert call() == ["3.0", "True", "False"]  # compiled
     assert call() == ["3.0", "True", "False"]  # loaded from the cache
+
+
+LOOKED_UP = """
+import sys
+from importlib import metadata
+stock = metadata.entry_points
+def announced(*args, **kwargs):
+    sys.stderr.write("entry points looked up\\n")
+    sys.stderr.flush()
+    return stock(*args, **kwargs)
+metadata.entry_points = announced
+"""
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="compiled kernels only")
+def test_the_command_leaves_numbas_extensions_unread_and_a_library_user_keeps_them() -> None:
+    # numba reads every installed package's entry points before its first dispatch: 27 ms
+    # of a warm start with 95 packages installed; the command compiles only our kernels
+    command = f"{LOOKED_UP}from waterfall.cli import console_main\nconsole_main()"
+    done = subprocess.run(
+        [sys.executable, "-c", command, "run", DEAL, "--format", "json"],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "entry points looked up" not in done.stderr
+    assert json.loads(done.stdout)
+    library = _python(
+        f"{LOOKED_UP}from waterfall import load_deal, load_scenario, run\n"
+        f"deal = load_deal({DEAL!r})\n"
+        "run(deal, load_scenario(deal.default_scenario))\n"
+    )
+    assert library.returncode == 0, library.stderr
+    assert "entry points looked up" in library.stderr
