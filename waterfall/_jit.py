@@ -16,6 +16,7 @@ import importlib.abc
 import inspect
 import os
 import signal
+import struct
 import subprocess
 import sys
 import textwrap
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import llvmlite.binding
 import numba
 import numba.core.caching
 import numba.core.event
@@ -215,8 +217,92 @@ class _KernelCache(numba.core.caching.FunctionCache):
 
     def load_overload(self, sig: Any, target_context: Any) -> Any:
         # a kernel calling numba's array maths would import it here, BLAS check and all
-        with _scipy_linalg_refused(), self._guard_against_spurious_io_errors():
+        with (
+            _scipy_linalg_refused(),
+            self._guard_against_spurious_io_errors(),
+            _linking_bitcode_parsed_when_linked(target_context.codegen()),
+        ):
             return self._load_overload(sig, target_context)  # type: ignore[no-untyped-call]
+
+
+@contextlib.contextmanager
+def _linking_bitcode_parsed_when_linked(codegen: Any) -> Iterator[None]:
+    """While a kernel loads from the cache, its library's bitcode for linking is parsed only
+    if a kernel compiled later links against it.
+
+    numba's ``unserialize_library`` parses that bitcode (``llvmlite.binding.parse_bitcode``)
+    as it loads the machine code, for two uses: another library's compile links it in, and
+    the names it defines are registered with the execution engine (which
+    ``get_pointer_to_function`` checks). The parse was 38 ms of a warm one-scenario grid's
+    102 ms in ``main``, 20 ms of a warm run's 84 ms. Here the names are read from the machine
+    code's own symbol table (an ELF object; the same names for every kernel), and the
+    bitcode is parsed when ``_get_module_for_linking`` first asks for it. Object code of
+    another format, or a numba without these private methods, loads as numba loads it.
+    Called under numba's compiler lock (``Dispatcher.compile``), as numba's own load is.
+    """
+    if not all(
+        hasattr(codegen, name) for name in ("create_library", "unserialize_library", "_engine")
+    ) or not hasattr(codegen._engine, "_defined_symbols"):
+        yield
+        return
+    stock, engine = codegen.unserialize_library, codegen._engine
+
+    def unserialize(state: tuple[str, str, Any]) -> Any:
+        name, kind, data = state
+        symbols = _defined_symbols(data[0]) if kind == "object" else None
+        if symbols is None:
+            return stock(state)
+        object_code, linking_bitcode = data
+        library = codegen.create_library(name)
+        library.enable_object_caching()
+        library._set_compiled_object(object_code)
+        library._finalize_final_module()
+        engine._defined_symbols |= symbols
+
+        def module_for_linking() -> Any:
+            if library._shared_module is None:
+                library._shared_module = llvmlite.binding.parse_bitcode(linking_bitcode)
+            return library._shared_module
+
+        library._get_module_for_linking = module_for_linking
+        return library
+
+    codegen.unserialize_library = unserialize
+    try:
+        yield
+    finally:
+        del codegen.unserialize_library  # numba's own method again
+
+
+def _defined_symbols(object_code: bytes) -> set[str] | None:
+    """The names an ELF object (64-bit, little-endian) defines: every named function, object
+    or untyped symbol of its symbol table that is not undefined. None for another format."""
+    if object_code[:4] != b"\x7fELF" or object_code[4:6] != b"\x02\x01":
+        return None
+    table_at = struct.unpack_from("<Q", object_code, 0x28)[0]
+    entry_size, n_sections = struct.unpack_from("<HH", object_code, 0x3A)
+    sections = [
+        struct.unpack_from("<IIQQQQIIQQ", object_code, table_at + index * entry_size)
+        for index in range(n_sections)
+    ]
+    for _, kind, _, _, offset, size, link, _, _, _ in sections:
+        if kind != _SYMBOL_TABLE:
+            continue
+        names_at = sections[link][4]
+        defined = set()
+        for entry in range(offset, offset + size, _SYMBOL_SIZE):
+            name, info, _, section, _, _ = struct.unpack_from("<IBBHQQ", object_code, entry)
+            if name and section != _UNDEFINED and info & 0xF in _NAMED_KINDS:
+                start = names_at + name
+                defined.add(object_code[start : object_code.index(b"\0", start)].decode())
+        return defined
+    return None
+
+
+_SYMBOL_TABLE = 2  # SHT_SYMTAB
+_SYMBOL_SIZE = 24  # an Elf64_Sym
+_UNDEFINED = 0  # SHN_UNDEF
+_NAMED_KINDS = (0, 1, 2)  # STT_NOTYPE, STT_OBJECT, STT_FUNC
 
 
 _cached_kernel: _JITWrapper = numba.njit(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from waterfall import _jit
 
 REPO = Path(__file__).resolve().parents[2]
 DEAL = "deals/2002-HE1.yaml"
@@ -205,3 +208,66 @@ def test_the_command_leaves_numbas_extensions_unread_and_a_library_user_keeps_th
     )
     assert library.returncode == 0, library.stderr
     assert "entry points looked up" in library.stderr
+
+
+LAZY_LINKING = """
+import sys
+import llvmlite.binding
+import numba
+parsed = []
+stock = llvmlite.binding.parse_bitcode
+def counted(data, *args, **kwargs):
+    parsed.append(len(data))
+    return stock(data, *args, **kwargs)
+llvmlite.binding.parse_bitcode = counted
+from waterfall.kernels.payments import cents
+loaded = cents(2.675)  # a kernel from the cache
+before = len(parsed)
+@numba.njit
+def twice(amount):  # compiled now, linking the cached kernel's bitcode in
+    return cents(amount) * 2.0
+print(loaded, before, twice(2.675), len(parsed) - before, file=sys.stderr)
+"""
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="compiled kernels only")
+def test_a_kernel_loads_without_parsing_its_bitcode_which_a_later_compile_links() -> None:
+    # the parse was 38 ms of a warm one-scenario grid's start; the names it gave the
+    # execution engine come from the object's symbol table
+    _python(LAZY_LINKING)  # fills the kernel cache if it is empty
+    done = _python(LAZY_LINKING)
+    assert done.returncode == 0, done.stderr
+    loaded, parsed_at_load, doubled, parsed_to_link = done.stderr.split()[-4:]
+    assert (loaded, parsed_at_load) == ("2.68", "0")
+    assert (doubled, parsed_to_link) == ("5.36", "1")
+
+
+def test_an_objects_defined_symbols_are_those_of_its_symbol_table() -> None:
+    # a hand-built ELF64 object: a defined function, a defined object, an undefined symbol,
+    # a section symbol and the unnamed first entry
+    names = b"\0run\0table\0missing\0"
+    symbols = b"".join(
+        struct.pack("<IBBHQQ", name, info, 0, section, 0, 0)
+        for name, info, section in (
+            (0, 0, 0),
+            (1, 0x12, 1),
+            (5, 0x11, 2),
+            (11, 0x10, 0),
+            (0, 3, 1),
+        )
+    )
+    header = bytearray(64)
+    header[:6] = b"\x7fELF\x02\x01"
+    sections_at = 64 + len(names) + len(symbols)
+    struct.pack_into("<Q", header, 0x28, sections_at)
+    struct.pack_into("<HH", header, 0x3A, 64, 3)
+    table = b"".join(
+        struct.pack("<IIQQQQIIQQ", 0, kind, 0, 0, offset, size, link, 0, 0, 0)
+        for kind, offset, size, link in (
+            (0, 0, 0, 0),
+            (3, 64, len(names), 0),  # the string table
+            (2, 64 + len(names), len(symbols), 1),  # the symbol table, names in section 1
+        )
+    )
+    assert _jit._defined_symbols(bytes(header) + names + symbols + table) == {"run", "table"}
+    assert _jit._defined_symbols(b"\xcf\xfa\xed\xfe" + bytes(60)) is None  # Mach-O
