@@ -21,6 +21,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -240,9 +241,13 @@ def _linking_bitcode_parsed_when_linked(codegen: Any) -> Iterator[None]:
     another format, or a numba without these private methods, loads as numba loads it.
     Called under numba's compiler lock (``Dispatcher.compile``), as numba's own load is.
     """
-    if not all(
-        hasattr(codegen, name) for name in ("create_library", "unserialize_library", "_engine")
-    ) or not hasattr(codegen._engine, "_defined_symbols"):
+    if (
+        not all(
+            hasattr(codegen, name) for name in ("create_library", "unserialize_library", "_engine")
+        )
+        or not hasattr(codegen._engine, "_defined_symbols")
+        or "unserialize_library" in vars(codegen)  # a load within a load: already in place
+    ):
         yield
         return
     stock, engine = codegen.unserialize_library, codegen._engine
@@ -258,11 +263,13 @@ def _linking_bitcode_parsed_when_linked(codegen: Any) -> Iterator[None]:
         library._set_compiled_object(object_code)
         library._finalize_final_module()
         engine._defined_symbols |= symbols
+        this = weakref.ref(library)  # the library holds the function: no reference cycle
 
         def module_for_linking() -> Any:
-            if library._shared_module is None:
-                library._shared_module = llvmlite.binding.parse_bitcode(linking_bitcode)
-            return library._shared_module
+            loaded: Any = this()  # alive: only the library itself calls this
+            if loaded._shared_module is None:
+                loaded._shared_module = llvmlite.binding.parse_bitcode(linking_bitcode)
+            return loaded._shared_module
 
         library._get_module_for_linking = module_for_linking
         return library
@@ -276,9 +283,17 @@ def _linking_bitcode_parsed_when_linked(codegen: Any) -> Iterator[None]:
 
 def _defined_symbols(object_code: bytes) -> set[str] | None:
     """The names an ELF object (64-bit, little-endian) defines: every named function, object
-    or untyped symbol of its symbol table that is not undefined. None for another format."""
+    or untyped symbol of its symbol table that is not undefined. None for another format, or
+    an object this cannot read (numba's own load then reports it)."""
     if object_code[:4] != b"\x7fELF" or object_code[4:6] != b"\x02\x01":
         return None
+    try:
+        return _symbol_table_names(object_code)
+    except (struct.error, IndexError, ValueError):  # UnicodeDecodeError is a ValueError
+        return None
+
+
+def _symbol_table_names(object_code: bytes) -> set[str] | None:
     table_at = struct.unpack_from("<Q", object_code, 0x28)[0]
     entry_size, n_sections = struct.unpack_from("<HH", object_code, 0x3A)
     sections = [

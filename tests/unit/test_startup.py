@@ -271,3 +271,23 @@ def test_an_objects_defined_symbols_are_those_of_its_symbol_table() -> None:
     )
     assert _jit._defined_symbols(bytes(header) + names + symbols + table) == {"run", "table"}
     assert _jit._defined_symbols(b"\xcf\xfa\xed\xfe" + bytes(60)) is None  # Mach-O
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="compiled kernels only")
+def test_the_lazy_bitcode_load_nests_and_leaves_numbas_method_in_place() -> None:
+    import numba.core.registry
+
+    codegen = numba.core.registry.cpu_target.target_context.codegen()
+    stock = type(codegen).unserialize_library
+    with _jit._linking_bitcode_parsed_when_linked(codegen):
+        patched = codegen.unserialize_library
+        with _jit._linking_bitcode_parsed_when_linked(codegen):  # a load within a load
+            assert codegen.unserialize_library is patched
+        assert codegen.unserialize_library is patched
+    assert codegen.unserialize_library.__func__ is stock
+    assert "unserialize_library" not in vars(codegen)
+
+
+def test_an_unreadable_object_is_left_to_numbas_own_load() -> None:
+    truncated = b"\x7fELF\x02\x01" + bytes(10)
+    assert _jit._defined_symbols(truncated) is None
