@@ -97,7 +97,7 @@ def _load_array_maths_without_blas() -> None:
 
     numba loads that module with the first kernel it compiles, or loads from the cache if the
     kernel's machine code calls numba's array maths (as ``.sum()`` does: ours do not,
-    ``payments._total``, so a warm start does not load it), and the module asks once whether
+    ``payments.sum_in_order``, so a warm start does not load it), and the module asks once whether
     ``scipy.linalg.cython_blas`` imports. Our kernels use no BLAS, and that import
     (scipy.linalg, which pulls in numpy.f2py) was 0.17-0.28 s of a warm ``waterfall run`` of
     0.85 s. It is refused while the module loads, so numba records "no BLAS", which only

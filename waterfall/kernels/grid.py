@@ -48,6 +48,7 @@ from waterfall.kernels.payments import (
     first_call_month,
     run_months,
     start_waterfall,
+    sum_in_order,
     zero_accumulated,
 )
 
@@ -481,9 +482,7 @@ def _horizon(
     """Measure the classes of a run of ``ran`` months (the rest of the ``horizon`` pays
     them nothing) into ``measures[scenario]``; for the base horizon, record the pool left.
     ``order``, ``first`` (the first horizon's measures) and ``call``: see ``_measure``."""
-    pool_end = 0.0
-    for group in range(months.group_balance.shape[1]):
-        pool_end += months.group_balance[horizon, group]
+    pool_end = sum_in_order(months.group_balance[horizon])
     pool_end = pool_end if pay.call_proceeds[ran - 1] == 0.0 else 0.0
     if is_base:
         out.pool_end[scenario] = pool_end

@@ -178,7 +178,7 @@ every tranche went to memory)."""
 
 
 @called_kernel
-def _total(values: F64Array) -> float:
+def sum_in_order(values: F64Array) -> float:
     """``values.sum()`` of a 1-D array, in its order: first to last, from 0.0 (the same bits).
 
     numba's ``sum`` is in its array maths module, which a cached kernel that calls it imports
@@ -424,7 +424,10 @@ def first_call_month(months: MonthArrays, terms: DealTerms) -> int:
     if terms.call_share <= 0.0:
         return n_months
     for month in range(n_months):
-        if _total(months.group_balance[month + 1]) <= terms.call_share * terms.cutoff_balance:
+        if (
+            sum_in_order(months.group_balance[month + 1])
+            <= terms.call_share * terms.cutoff_balance
+        ):
             return month
     return n_months
 
@@ -440,10 +443,10 @@ def _collect(
     full_record: bool,
 ) -> bool:
     """Fill the accounts with the month's collections; return True in the call month."""
-    interest = _total(months.group_interest[month])
-    principal = _total(months.group_principal[month])
-    pool_end = _total(months.group_balance[month + 1])
-    work.status[_CUMULATIVE_LOSS] += _total(months.group_loss[month])
+    interest = sum_in_order(months.group_interest[month])
+    principal = sum_in_order(months.group_principal[month])
+    pool_end = sum_in_order(months.group_balance[month + 1])
+    work.status[_CUMULATIVE_LOSS] += sum_in_order(months.group_loss[month])
     is_called = False
     if terms.call_share > 0.0 and pool_end <= terms.call_share * terms.cutoff_balance:
         is_called = terms.is_call_exercised
@@ -467,7 +470,7 @@ def _collect(
     if full_record:
         out.cap_contract_payment[month] = contract
         out.collections[month] = interest + principal + months.penalties[month] + contract
-    pool_begin = _total(months.group_balance[month])
+    pool_begin = sum_in_order(months.group_balance[month])
     work.status[_POOL_BEGIN] = pool_begin
     for tranche in range(work.balance.shape[0]):
         if tranches.is_notional[tranche] == 1:
@@ -560,8 +563,8 @@ def _accrue(
         )
         available_funds_cap = 0.0
     else:
-        netted_cash = netted_fees - compensating + netted_pool + _total(work.group_netted)
-        room = _total(months.group_interest[month]) - netted_cash
+        netted_cash = netted_fees - compensating + netted_pool + sum_in_order(work.group_netted)
+        room = sum_in_order(months.group_interest[month]) - netted_cash
         available_funds_cap = max(room, 0.0) / capped_base if capped_base > 0.0 else 0.0
         subordinate_rate = 0.0
     for tranche in range(work.balance.shape[0]):
@@ -679,7 +682,7 @@ def _reduce_current_interest(
     is owed; the reduction is not carried forward. Shares are rounded to the cent and the
     last class owed anything takes the remainder.
     """
-    total = _total(due_current)
+    total = sum_in_order(due_current)
     if total <= 0.0:
         return
     shortfall = min(shortfall, total)
@@ -869,7 +872,7 @@ def _run_program(
             out.penalties[month, targets[0]] += accounts[Account.PENALTIES]
             accounts[Account.PENALTIES] = 0.0
         elif kind == Step.PAY_RESIDUAL:
-            out.residual[month, targets[0]] += _total(accounts)
+            out.residual[month, targets[0]] += sum_in_order(accounts)
             accounts[:] = 0.0
 
 
@@ -1159,7 +1162,7 @@ def _close_month(
     if full_record:
         certificates = _certificates(tranches.is_certificate, work.balance, n_tranches - 1)
         out.overcollateralization[month] = pool_end - certificates
-        out.unallocated[month] = _total(work.accounts)
+        out.unallocated[month] = sum_in_order(work.accounts)
     work.accounts[:] = 0.0
     if terms.call_share > 0.0 and pool_end <= terms.call_share * terms.cutoff_balance:
         work.status[_CALL_POSSIBLE] = 1.0
