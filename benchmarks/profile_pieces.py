@@ -1,6 +1,12 @@
 """Time each piece of a grid scenario on one thread: collateral, monthly collections, the
 waterfall, the grid kernel as a whole, and the metrics.
 
+Then one month of the waterfall, past the 100th, in two scenarios: one whose bonds are paid
+off or written down from month 81 (90 CPR, 5 CDR, 50% severity; basis-risk carry-forwards
+and B's write-down keep them owed to the last month, so a grid runs every month) and one
+whose bonds carry balances to month 307 (5 CPR, 5 CDR). Each is ``run_months`` over 341
+months less over the first 100, one call a run.
+
     python benchmarks/profile_pieces.py [--scenarios 400] [--repeats 5]
 
 The single-run pieces are called from Python once per scenario, so each includes numba's
@@ -26,12 +32,13 @@ import numpy as np
 from waterfall import load_deal
 from waterfall._jit import kernel
 from waterfall.compile import compile_deal
+from waterfall.deal.model import Deal
 from waterfall.engine import _month_arrays, allocate_payments, allocate_workspace
 from waterfall.grid import GridPoint
 from waterfall.grid.run import _prepare, _run_block, run_grid, scenario_for
 from waterfall.kernels.collateral import CollateralOut, project_collateral
-from waterfall.kernels.payments import apply_waterfall
-from waterfall.scenario import load_scenario
+from waterfall.kernels.payments import apply_waterfall, run_months, start_waterfall
+from waterfall.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).parents[1]
 
@@ -48,6 +55,35 @@ def _best(action: Callable[[], object], repeats: int) -> float:
         action()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def _later_month(deal: Deal, base: Scenario, cpr: float, cdr: float, repeats: int) -> float:
+    """Seconds a month of the waterfall takes past the 100th (see the module's text)."""
+    scenario = scenario_for(base, GridPoint(cpr, cdr, 50.0, 12, 1.8025))
+    compiled = compile_deal(deal, scenario)
+    n_months, n_groups = compiled.n_months, len(deal.groups)
+    col = CollateralOut(*(np.zeros((n_months, n_groups)) for _ in CollateralOut._fields))
+    project_collateral(compiled.collateral, compiled.rates, col, True)
+    months = _month_arrays(compiled, col, True)
+    out = allocate_payments(n_months, len(deal.tranches), len(deal.fees))
+    work = allocate_workspace(len(deal.tranches), n_groups, len(deal.fees))
+    program = compiled.program
+    every_month = program.targets[:0]
+
+    def months_to(stop: int) -> Callable[[], object]:
+        def run() -> None:
+            start_waterfall(compiled.tranches, compiled.terms, work)
+            run_months(
+                0, stop, program, compiled.tranches, compiled.fees, months, compiled.terms,
+                work, out, every_month, n_months, False,
+            )  # fmt: skip
+
+        return run
+
+    first = 100
+    months_to(n_months)()
+    whole, head = _best(months_to(n_months), repeats), _best(months_to(first), repeats)
+    return (whole - head) / (n_months - first)
 
 
 def main() -> None:
@@ -113,10 +149,13 @@ def main() -> None:
         )
         / n,
     }
+    for cpr, cdr, bonds in ((90.0, 5.0, "paid off"), (5.0, 5.0, "with balances")):
+        name = f"a month after the 100th, {cpr:g} CPR {cdr:g} CDR (bonds {bonds})"
+        rows[name] = _later_month(deal, base, cpr, cdr, 30 * args.repeats)
     out = sys.stdout
     out.write(f"load average {os.getloadavg()[0]:.2f}; numba threads 1; best of {args.repeats}\n")
     for name, seconds in rows.items():
-        out.write(f"{seconds * 1e6:10.1f} us  {name}\n")
+        out.write(f"{seconds * 1e6:10.3f} us  {name}\n")
 
 
 if __name__ == "__main__":
