@@ -150,8 +150,10 @@ def main() -> None:
         / n,
     }
     for cpr, cdr, bonds in ((90.0, 5.0, "paid off"), (5.0, 5.0, "with balances")):
-        name = f"a month after the 100th, {cpr:g} CPR {cdr:g} CDR (bonds {bonds})"
-        rows[name] = _later_month(deal, base, cpr, cdr, 30 * args.repeats)
+        name = f"a month after the 100th, {cpr:g} CPR {cdr:g} CDR (bonds {bonds}; best of"
+        rows[f"{name} {30 * args.repeats} runs)"] = _later_month(
+            deal, base, cpr, cdr, 30 * args.repeats
+        )
     out = sys.stdout
     out.write(f"load average {os.getloadavg()[0]:.2f}; numba threads 1; best of {args.repeats}\n")
     for name, seconds in rows.items():
