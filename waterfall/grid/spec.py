@@ -245,20 +245,23 @@ class GridProduct(Sequence[GridPoint]):
     def __getitem__(self, index: slice) -> tuple[GridPoint, ...]: ...
     def __getitem__(self, index: int | slice) -> GridPoint | tuple[GridPoint, ...]:
         if isinstance(index, slice):
-            digits = self.digits(np.arange(*index.indices(self._length), dtype=np.int64))
-            values = [list(map(column.__getitem__, axis))
-                      for column, axis in zip(self.columns, digits, strict=True)]  # fmt: skip
-            return tuple(map(GridPoint, *values))
+            numbers = np.arange(*index.indices(self._length), dtype=np.int64)
+            return tuple(map(GridPoint, *self.spread(numbers, self.columns)))
         at = operator.index(index)
         if not -self._length <= at < self._length:
             raise IndexError(f"grid point {at} of {self._length}")
         return self[at : at + 1 or None][0]
 
-    def digits(self, numbers: I64Array) -> list[list[int]]:
-        """Each axis's positions in its column (one list an axis, in the order of ``AXES``)
-        of the points ``numbers``."""
+    def spread(self, numbers: I64Array, tables: Sequence[Sequence[Any]]) -> list[list[Any]]:
+        """For the points ``numbers``, each axis's entry of its table (one list an axis, in
+        the order of ``AXES``; a table is indexed like its axis's column): with the columns,
+        the points' values."""
         shape = tuple(map(len, self.columns))
-        return [axis.tolist() for axis in np.unravel_index(numbers, shape)]
+        positions = np.unravel_index(numbers, shape)
+        return [
+            list(map(table.__getitem__, at.tolist()))
+            for table, at in zip(tables, positions, strict=True)
+        ]
 
     def block(self, start: int, stop: int) -> ProductBlock:
         """Points ``start`` to ``stop - 1`` (``0 <= start <= stop <= len``), made when they
