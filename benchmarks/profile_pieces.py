@@ -27,16 +27,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numba
-import numpy as np
 
 from waterfall import load_deal
 from waterfall._jit import kernel
-from waterfall.compile import compile_deal
 from waterfall.deal.model import Deal
-from waterfall.engine import _month_arrays, allocate_payments, allocate_workspace
+from waterfall.engine import _month_arrays, waterfall_inputs
 from waterfall.grid import GridPoint
 from waterfall.grid.run import _prepare, _run_block, run_grid, scenario_for
-from waterfall.kernels.collateral import CollateralOut, project_collateral
+from waterfall.kernels.collateral import project_collateral
 from waterfall.kernels.payments import apply_waterfall, run_months, start_waterfall
 from waterfall.scenario import Scenario, load_scenario
 
@@ -60,14 +58,8 @@ def _best(action: Callable[[], object], repeats: int) -> float:
 def _later_month(deal: Deal, base: Scenario, cpr: float, cdr: float, repeats: int) -> float:
     """Seconds a month of the waterfall takes past the 100th (see the module's text)."""
     scenario = scenario_for(base, GridPoint(cpr, cdr, 50.0, 12, 1.8025))
-    compiled = compile_deal(deal, scenario)
-    n_months, n_groups = compiled.n_months, len(deal.groups)
-    col = CollateralOut(*(np.zeros((n_months, n_groups)) for _ in CollateralOut._fields))
-    project_collateral(compiled.collateral, compiled.rates, col, True)
-    months = _month_arrays(compiled, col, True)
-    out = allocate_payments(n_months, len(deal.tranches), len(deal.fees))
-    work = allocate_workspace(len(deal.tranches), n_groups, len(deal.fees))
-    program = compiled.program
+    compiled, _, months, out, work = waterfall_inputs(deal, scenario)
+    n_months, program = compiled.n_months, compiled.program
     every_month = program.targets[:0]
 
     def months_to(stop: int) -> Callable[[], object]:
@@ -101,39 +93,29 @@ def main() -> None:
     ][: args.scenarios]
     n = len(points)
     scenarios = [scenario_for(base, p) for p in points]
-    compiled = [compile_deal(deal, s) for s in scenarios[:20]]
-    n_months, n_groups, n_tranches = compiled[0].n_months, len(deal.groups), len(deal.tranches)
-    cols = [
-        CollateralOut(*(np.zeros((n_months, n_groups)) for _ in CollateralOut._fields))
-        for _ in compiled
-    ]
+    runs = [waterfall_inputs(deal, s) for s in scenarios[:20]]
 
     def collateral() -> None:
-        for c, col in zip(compiled, cols, strict=True):
-            project_collateral(c.collateral, c.rates, col, True)
-
-    months = [_month_arrays(c, col, True) for c, col in zip(compiled, cols, strict=True)]
+        for r in runs:
+            project_collateral(r.compiled.collateral, r.compiled.rates, r.collateral, True)
 
     def fill() -> None:
-        for c, col in zip(compiled, cols, strict=True):
-            _month_arrays(c, col, True)
-
-    pays = [allocate_payments(n_months, n_tranches, len(deal.fees)) for _ in compiled]
-    work = allocate_workspace(n_tranches, n_groups, len(deal.fees))
+        for r in runs:
+            _month_arrays(r.compiled, r.collateral, True)
 
     def waterfall() -> None:
-        for c, m, p in zip(compiled, months, pays, strict=True):
-            apply_waterfall(c.program, c.tranches, c.fees, m, c.terms, work, p)
+        for c, _, m, p, w in runs:
+            apply_waterfall(c.program, c.tranches, c.fees, m, c.terms, w, p)
 
     def dispatch() -> None:
-        for c, m, p in zip(compiled, months, pays, strict=True):
-            _empty(c.program, c.tranches, c.fees, m, c.terms, work, p)
+        for c, _, m, p, w in runs:
+            _empty(c.program, c.tranches, c.fees, m, c.terms, w, p)
 
     prep = _prepare(deal, base, points)
     collateral(), fill(), waterfall(), dispatch()
     _run_block(prep, deal, base, slice(0, 2))
     run_grid(deal, base, points[:2])
-    k = len(compiled)
+    k = len(runs)
     rows = {
         "collateral (project_collateral), per call": _best(collateral, args.repeats) / k,
         "monthly collections (fill_months + allocation), per call": _best(fill, args.repeats) / k,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -211,8 +211,20 @@ def allocate_workspace(n_tranches: int, n_groups: int, n_fees: int) -> Workspace
     )
 
 
-def run(deal: Deal, scenario: Scenario) -> Result:
-    """Project the collateral and apply the waterfall for one scenario."""
+class WaterfallInputs(NamedTuple):
+    """What one run of the waterfall reads and writes, the collateral already projected."""
+
+    compiled: CompiledDeal
+    collateral: CollateralOut  # (n_months, n_groups) each
+    months: MonthArrays
+    out: PaymentsOut  # zeros
+    work: Workspace
+
+
+def waterfall_inputs(deal: Deal, scenario: Scenario) -> WaterfallInputs:
+    """Compile the deal for ``scenario``, project its collateral and allocate the waterfall's
+    arrays: ``run`` up to the waterfall itself (which ``benchmarks/profile_pieces.py`` times
+    alone)."""
     compiled = compile_deal(deal, scenario)
     n_months, n_groups = compiled.n_months, len(deal.groups)
     col = CollateralOut(*(np.zeros((n_months, n_groups)) for _ in CollateralOut._fields))
@@ -221,6 +233,12 @@ def run(deal: Deal, scenario: Scenario) -> Result:
     n_tranches = len(deal.tranches)
     out = allocate_payments(n_months, n_tranches, len(deal.fees))
     work = allocate_workspace(n_tranches, n_groups, len(deal.fees))
+    return WaterfallInputs(compiled, col, months, out, work)
+
+
+def run(deal: Deal, scenario: Scenario) -> Result:
+    """Project the collateral and apply the waterfall for one scenario."""
+    compiled, col, months, out, work = waterfall_inputs(deal, scenario)
     ran = apply_waterfall(
         compiled.program, compiled.tranches, compiled.fees, months, compiled.terms, work, out
     )
