@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,3 +67,37 @@ def test_profile_pieces_prints_every_piece() -> None:
     ):
         assert piece in names, piece
     assert all(float(line.split(" us  ", 1)[0]) > 0.0 for line in lines)
+
+
+def _count_instructions_module() -> Any:
+    path = ROOT / "benchmarks" / "count_instructions.py"
+    spec = importlib.util.spec_from_file_location("count_instructions", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_callgrind_counts_are_read_per_address(tmp_path: Path) -> None:
+    # callgrind's compressed positions: absolute, relative (+/-) and "*" (the same); the
+    # line after calls= is the callee's inclusive cost, not the caller's own
+    text = (
+        "positions: instr line\nevents: Ir\nfn=(1) 0x1000\n"
+        "0x1000 0 5\n+4 * 7\n*  * 2\ncalls=3 0x2000 0\n+2 * 900\n+3 * 1\n-9 * 4\n"
+        "fn=(2) 0x2000\n0x2000 0 300\n"
+    )
+    path = tmp_path / "callgrind.out"
+    path.write_text(text)
+    counts = _count_instructions_module().instruction_counts(path)
+    # by hand: 0x1000: 5; 0x1004: 7 + 2; the call line at 0x1006 skipped; 0x1009: 1;
+    # 0x1000 again (-9): 4 more; 0x2000: 300
+    assert counts == {0x1000: 9, 0x1004: 9, 0x1009: 1, 0x2000: 300}
+
+
+def test_mangled_kernel_names_read_as_dotted_paths() -> None:
+    short_name = _count_instructions_module().short_name
+    mangled = "_ZN9waterfall7kernels8payments10run_monthsB3v22B50c8tJTIeFIjxExx"
+    assert short_name(mangled) == "waterfall.kernels.payments.run_months"
+    cpython = "_ZN7cpython9waterfall7kernels4grid9run_rangeB2v1B50c8tJTIeF"
+    assert short_name(cpython) == "waterfall.kernels.grid.run_range"

@@ -1,0 +1,346 @@
+"""Count the machine instructions our grid kernel and the floor probe execute per scenario.
+
+    python benchmarks/count_instructions.py [--scenarios 200]
+
+valgrind's callgrind counts every instruction a process executes. A count does not change
+with the machine's load, so on a shared machine it compares code where timings cannot. It
+is not a time: an instruction can take a fraction of a cycle or many.
+
+Each side runs the same grid in two processes under callgrind, one with 1 call of its grid
+kernel and one with 3, after a warm-up call. The difference of the two counts, halved, is
+one call; per scenario is that over the number of scenarios. Ours is `_run_block` with the
+call both ways, as the CLI grid (numba's kernel, the scratch zeroing and the Python
+around them); the floor's is `Grid.run` with metrics.
+
+valgrind cannot run AVX-512 instructions, so both sides are compiled without them (numba's
+`NUMBA_CPU_FEATURES`), into caches of their own in a temporary folder: the first run
+compiles for about 3 minutes. Needs `valgrind` and `objdump` on the PATH, and the floor
+probe beside the repository (`../shared/tools/floor_probe_2002he1.py`).
+
+For our kernel it also gives each compiled function's share, from the cached object code's
+symbol table, and the instruction mix of `run_months`, the month loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import pickle
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBE = ROOT.parent / "shared" / "tools" / "floor_probe_2002he1.py"
+DEAL = ROOT / "deals" / "2002-HE1.yaml"
+
+# the probe grid's ranges (benchmarks/measure.py), fewer points on each axis
+CPRS = [2.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 85.0, 99.0]
+CDRS = [0.0, 5.0, 10.0, 17.5, 25.0]
+SEVERITIES = [35.0, 50.0, 70.0, 90.0]
+
+OURS = """
+import pickle, sys, numba
+from waterfall import load_deal
+from waterfall.grid import load_grid
+from waterfall.grid.run import _prepare, _run_block
+from waterfall.kernels import grid
+from waterfall.scenario import load_scenario
+calls, grid_file, symbols_file = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+numba.set_num_threads(1)
+deal = load_deal({deal!r})
+base = load_scenario(deal.default_scenario)
+points = load_grid(grid_file).points
+prep = _prepare(deal, base, points, with_other_horizon=True)
+_run_block(prep, deal, base, slice(0, len(points)))
+for _ in range(calls):
+    _run_block(prep, deal, base, slice(0, len(points)))
+# where the grid kernel's object code sits in this process, and that object code
+signature, compiled = next(iter(grid.run_range.overloads.items()))
+cache = grid.run_range._cache
+data = cache._cache_file.load(cache._index_key(signature, compiled.library.codegen))
+def elf(value):
+    if isinstance(value, bytes) and value[:4] == b"\\x7fELF":
+        return value
+    for item in value if isinstance(value, (tuple, list)) else ():
+        found = elf(item)
+        if found is not None:
+            return found
+    return None
+entry = compiled.library.get_pointer_to_function(compiled.fndesc.llvm_func_name)
+with open(symbols_file, "wb") as out:
+    pickle.dump((compiled.fndesc.llvm_func_name, entry, elf(data), len(points)), out)
+"""
+
+FLOOR = """
+import sys
+sys.path.insert(0, {tools!r})
+import numpy as np, numba
+import floor_probe_2002he1 as probe
+calls = int(sys.argv[1])
+numba.set_num_threads(1)
+grid = probe.Grid(np.array({cprs!r}), np.array({cdrs!r}), np.array({sevs!r}), 12)
+grid.run(1, metrics=True)
+for _ in range(calls):
+    grid.run(1, metrics=True)
+"""
+
+
+def features_without_avx512() -> str:
+    """The host's CPU features for LLVM, less AVX-512 (which valgrind cannot run)."""
+    import llvmlite.binding as llvm
+
+    features = llvm.get_host_cpu_features()
+    return ",".join(
+        ("-" if name.startswith(("avx512", "evex512", "avx10", "amx")) or not on else "+") + name
+        for name, on in sorted(features.items())
+    )
+
+
+def elf_functions(object_code: bytes) -> dict[str, tuple[int, int]]:
+    """Each defined function of an ELF object (64-bit, little-endian): its (offset, size)
+    in the one code section numba's objects have."""
+    table_at = struct.unpack_from("<Q", object_code, 0x28)[0]
+    entry_size, n_sections = struct.unpack_from("<HH", object_code, 0x3A)
+    sections = [
+        struct.unpack_from("<IIQQQQIIQQ", object_code, table_at + index * entry_size)
+        for index in range(n_sections)
+    ]
+    functions = {}
+    for _, kind, _, _, offset, size, link, _, _, _ in sections:
+        if kind != 2:  # SHT_SYMTAB
+            continue
+        names_at = sections[link][4]
+        for entry in range(offset, offset + size, 24):
+            name, info, _, section, value, length = struct.unpack_from(
+                "<IBBHQQ", object_code, entry
+            )
+            if name and section != 0 and info & 0xF == 2:  # defined STT_FUNC
+                start = names_at + name
+                text = object_code[start : object_code.index(b"\0", start)].decode()
+                functions[text] = (value, length)
+    return functions
+
+
+def instruction_counts(path: Path) -> collections.Counter[int]:
+    """Executed instructions per address in a callgrind file written with
+    ``--dump-instr=yes`` (positions "instr line"; a call's inclusive cost line, after
+    ``calls=``, is not the caller's own)."""
+    counts: collections.Counter[int] = collections.Counter()
+    address = 0
+    after_call = False
+    for line in path.read_text().splitlines():
+        if line.startswith("calls="):
+            after_call = True
+            continue
+        if not line or line[0] not in "0123456789+-*":
+            continue
+        fields = line.split()
+        position = fields[0]
+        if position.startswith("0x"):
+            address = int(position, 16)
+        elif position[0] in "+-":
+            address += int(position)
+        elif position != "*":
+            address = int(position)
+        if after_call:
+            after_call = False
+        elif len(fields) > 2:
+            counts[address] += int(fields[2])
+    return counts
+
+
+def total_instructions(path: Path) -> int:
+    for line in path.read_text().splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise RuntimeError(f"{path}: no totals line")
+
+
+def short_name(mangled: str) -> str:
+    """``waterfall.kernels.payments.run_months`` from numba's mangled name."""
+    parts = []
+    at = mangled.find("N") + 1 if mangled.startswith("_ZN") else 0
+    while at and at < len(mangled) and mangled[at].isdigit():
+        digits = re.match(r"\d+", mangled[at:])
+        assert digits is not None
+        length = int(digits.group())
+        at += len(digits.group())
+        parts.append(mangled[at : at + length])
+        at += length
+    return ".".join(part for part in parts if part != "cpython") or mangled[:60]
+
+
+def callgrind(command: list[str], out: Path, env: dict[str, str]) -> None:
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--dump-instr=yes", f"--callgrind-out-file={out}",
+         *command],
+        env=env, cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"valgrind {' '.join(command)} failed:\n{done.stderr[-2000:]}")
+
+
+def by_function(
+    counts: collections.Counter[int], symbols: Path
+) -> collections.Counter[tuple[str, int]]:
+    """Counts keyed by (function, offset in it), for our kernel's functions only."""
+    entry_name, entry, object_code, _ = pickle.loads(symbols.read_bytes())
+    functions = elf_functions(object_code)
+    section_at = entry - functions[entry_name][0]
+    keyed: collections.Counter[tuple[str, int]] = collections.Counter()
+    for name, (offset, size) in functions.items():
+        for at in range(section_at + offset, section_at + offset + size):
+            if at in counts:
+                keyed[name, at - section_at - offset] += counts[at]
+    return keyed
+
+
+def mix(
+    object_code: bytes, name: str, keyed: collections.Counter[tuple[str, int]], work: Path
+) -> dict[str, int]:
+    """Executed instructions of one function by kind, from objdump's disassembly."""
+    functions = elf_functions(object_code)
+    start, size = functions[name]
+    path = work / "kernel.o"
+    path.write_bytes(object_code)
+    listing = subprocess.run(
+        ["objdump", "-d", "-M", "intel", "--no-show-raw-insn",
+         f"--start-address={start}", f"--stop-address={start + size}", str(path)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    kinds: collections.Counter[str] = collections.Counter()
+    for line in listing.splitlines():
+        found = re.match(r"\s+([0-9a-f]+):\s+(\S+)\s*([^<#]*)", line)
+        if not found:
+            continue
+        executed = keyed.get((name, int(found.group(1), 16) - start), 0)
+        opcode, operands = found.group(2), found.group(3)
+        destination, _, source = operands.partition(",")
+        if opcode.startswith("j") or opcode in ("cmp", "test", "call", "ret"):
+            kind = "compares and branches"
+        elif "[rsp" in destination:
+            kind = "stores to the stack"
+        elif "[rsp" in source:
+            kind = "loads from the stack"
+        elif opcode.startswith("v"):
+            kind = "floating point"
+        else:
+            kind = "other integer and memory"
+        kinds[kind] += executed
+    return dict(kinds)
+
+
+def report(
+    n: int,
+    ours_scenario: float,
+    floor_scenario: float,
+    one_call: collections.Counter[tuple[str, int]],
+    object_code: bytes,
+    work: Path,
+) -> list[str]:
+    """The Markdown lines: per scenario, per compiled function, and the month loop's mix."""
+    lines = [
+        f"{n} scenarios (lag 12), 1 thread; instructions a scenario, from one call's share",
+        "",
+        "| what | instructions a scenario | against the floor |",
+        "|---|---:|---:|",
+        f"| floor probe, `Grid.run` with metrics | {floor_scenario:,.0f} | 1 |",
+        f"| ours, `_run_block` with the call both ways | {ours_scenario:,.0f} | "
+        f"{ours_scenario / floor_scenario:.2f}x |",
+    ]
+    totals: collections.Counter[str] = collections.Counter()
+    for (name, _), count in one_call.items():
+        totals[name] += count
+    for name, count in totals.most_common(8):
+        share = count / 2 / n
+        lines.append(
+            f"| ours: `{short_name(name)}` | {share:,.0f} | {share / floor_scenario:.2f}x |"
+        )
+    month_loop = next(name for name in totals if short_name(name).endswith(".run_months"))
+    # the month count: run_months' once-a-month code is most of its instructions, and each
+    # of those ran once a month (so the most common count among them)
+    month_counts = collections.Counter(
+        count for (name, _), count in one_call.items() if name == month_loop and count > 0
+    )
+    months = month_counts.most_common(1)[0][0]
+    lines += [
+        "",
+        f"`run_months`: {months / 2 / n:.0f} months a scenario (the count most of its "
+        f"instructions share), {totals[month_loop] / months:,.0f} instructions a month. The "
+        f"floor's whole scenario: {floor_scenario / 341:,.0f} a month of 341.",
+    ]
+    kinds = mix(object_code, month_loop, one_call, work)
+    for kind, count in sorted(kinds.items(), key=lambda item: -item[1]):
+        lines.append(f"- {kind}: {count / months:,.0f} a month ({count / totals[month_loop]:.0%})")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", help="keep the callgrind files in this folder")
+    args = parser.parse_args(argv)
+    for tool in ("valgrind", "objdump"):
+        if shutil.which(tool) is None:
+            sys.stderr.write(f"count_instructions: {tool} is not on the PATH\n")
+            return 2
+    if not PROBE.is_file():
+        sys.stderr.write(f"count_instructions: the floor probe {PROBE} is absent\n")
+        return 2
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="count-"))
+    work.mkdir(parents=True, exist_ok=True)
+    grid = work / "grid.yaml"
+    grid.write_text(f"name: count\ncpr: {CPRS}\ncdr: {CDRS}\nseverity: {SEVERITIES}\nlag: [12]\n")
+    import llvmlite.binding as llvm
+
+    env = dict(
+        os.environ,
+        # named, not detected: under valgrind the detected CPU could differ from the cache's
+        NUMBA_CPU_NAME=llvm.get_host_cpu_name(),
+        NUMBA_CPU_FEATURES=features_without_avx512(),
+        WATERFALL_CACHE_DIR=str(work / "ours-cache"),
+        NUMBA_CACHE_DIR=str(work / "floor-cache"),
+        NUMBA_NUM_THREADS="1",
+        # OpenBLAS's idle threads spin, and their instructions would count
+        OPENBLAS_NUM_THREADS="1",
+        OMP_NUM_THREADS="1",
+    )
+    ours = [sys.executable, "-c", OURS.format(deal=str(DEAL))]
+    floor = [
+        sys.executable, "-c",
+        FLOOR.format(tools=str(PROBE.parent), cprs=CPRS, cdrs=CDRS, sevs=SEVERITIES),
+    ]  # fmt: skip
+    sys.stderr.write("compiling both kernels without AVX-512 (minutes the first time)...\n")
+    subprocess.run([*ours, "0", str(grid), str(work / "symbols.0")], env=env, cwd=ROOT, check=True)
+    subprocess.run([*floor, "0"], env=env, cwd=ROOT, check=True)
+    keyed = {}
+    ours_total, floor_total = {}, {}
+    for calls in (1, 3):
+        sys.stderr.write(f"callgrind, {calls} call(s) a side...\n")
+        symbols = work / f"symbols.{calls}"
+        callgrind([*ours, str(calls), str(grid), str(symbols)], work / f"ours.{calls}", env)
+        keyed[calls] = by_function(instruction_counts(work / f"ours.{calls}"), symbols)
+        ours_total[calls] = total_instructions(work / f"ours.{calls}")
+        callgrind([*floor, str(calls)], work / f"floor.{calls}", env)
+        floor_total[calls] = total_instructions(work / f"floor.{calls}")
+    _, _, object_code, n = pickle.loads((work / "symbols.3").read_bytes())
+    one_call = keyed[3].copy()
+    one_call.subtract(keyed[1])
+    ours_scenario = (ours_total[3] - ours_total[1]) / 2 / n
+    floor_scenario = (floor_total[3] - floor_total[1]) / 2 / n
+    sys.stdout.write(
+        "\n".join(report(n, ours_scenario, floor_scenario, one_call, object_code, work))
+    )
+    sys.stdout.write("\n")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
