@@ -770,19 +770,17 @@ def _test_structure(
 
 
 @kernel
-def _runs(when: int, stepped: float, triggered: float) -> bool:
-    """Return True when a step with condition ``when`` runs this month.
+def _not_running(stepped: float, triggered: float) -> int:
+    """The one step condition (``When``) whose steps do not run this month: those for after
+    the stepdown before it or while the trigger fails, those for before it otherwise.
 
     Small helpers take numbers, not NamedTuples: a call that passes a NamedTuple of arrays
     costs two atomic reference-count operations per array (numba's NRT), which made
     these calls most of the waterfall's time.
     """
-    is_stepped = bool(stepped == 1.0 and triggered == 0.0)
-    if when == When.BEFORE_STEPDOWN_OR_TRIGGER:
-        return not is_stepped
-    if when == When.AFTER_STEPDOWN_NO_TRIGGER:
-        return is_stepped
-    return True
+    if stepped == 1.0 and triggered == 0.0:
+        return When.BEFORE_STEPDOWN_OR_TRIGGER
+    return When.AFTER_STEPDOWN_NO_TRIGGER
 
 
 @inline_kernel
@@ -807,10 +805,9 @@ def _run_program(
     accounts = work.accounts
     group = tranches.group
     # no step changes the stepdown or the trigger: read once a month, not once a step
-    stepped = work.status[_STEPPED]
-    triggered = work.status[_TRIGGERED]
+    not_running = _not_running(work.status[_STEPPED], work.status[_TRIGGERED])
     for step in range(program.step.shape[0]):
-        if not _runs(program.when[step], stepped, triggered):
+        if program.when[step] == not_running:
             continue
         kind = program.step[step]
         if program.sweeps_principal[step] == 1:
