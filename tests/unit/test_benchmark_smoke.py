@@ -101,3 +101,21 @@ def test_mangled_kernel_names_read_as_dotted_paths() -> None:
     assert short_name(mangled) == "waterfall.kernels.payments.run_months"
     cpython = "_ZN7cpython9waterfall7kernels4grid9run_rangeB2v1B50c8tJTIeF"
     assert short_name(cpython) == "waterfall.kernels.grid.run_range"
+
+
+def test_compiled_code_is_the_self_cost_of_the_unnamed_object(tmp_path: Path) -> None:
+    # an object is named once ("ob=(2) ???", or first as a callee's "cob="), then by number;
+    # a call's inclusive cost (the line after calls=) is not the caller's own
+    text = (
+        "positions: instr line\nevents: Ir\n"
+        "ob=(1) /usr/lib/libc.so\nfn=(1) memset\n0x10 0 50\n"
+        "cob=(2) ???\ncfn=(2) 0x9000\ncalls=1 0x9000 0\n0x11 0 700\n0x12 0 9\n"
+        "ob=(2)\nfn=(2) 0x9000\n0x9000 0 30\ncfn=(1)\ncalls=2 0x10 0\n+2 * 400\n+2 * 12\n"
+        "ob=(1)\nfn=(3) free\n0x20 0 8\n"
+        "ob=(2)\nfn=(4) 0x9100\n0x9100 0 5\n"
+    )
+    path = tmp_path / "callgrind.out"
+    path.write_text(text)
+    # by hand: the ??? object's own lines are 30 + 12 + 5; libc's 50, 9 and 8 and the calls'
+    # 700 and 400 are not counted
+    assert _count_instructions_module().compiled_instructions(path) == 47
