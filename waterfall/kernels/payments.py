@@ -251,6 +251,12 @@ N_STATUS = 8
 
 
 HALF_CENT = 0.005
+# Tranche indices and target positions are never negative (``compile_program``). ANDed with
+# this mask they keep their values, and LLVM can prove them not negative: it then drops
+# numba's fix-up for negative indices (a sign test and an add of the array's length, which
+# the month loop reloads from the stack) from every array access with them. run_months
+# executes 12% fewer instructions so (benchmarks/count_instructions.py).
+_NOT_NEGATIVE = np.int64(0x7FFF_FFFF_FFFF_FFFF)
 
 TIE_CENTS = 1e-6
 """A product this close below a half cent counts as the half cent, and rounds up.
@@ -815,7 +821,8 @@ def _run_program(
             # interest and reimbursements before the residual
             accounts[Account.INTEREST] += accounts[Account.PRINCIPAL]
             accounts[Account.PRINCIPAL] = 0.0
-        targets = program.targets[program.target_start[step] : program.target_stop[step]]
+        first_target = program.target_start[step] & _NOT_NEGATIVE
+        targets = program.targets[first_target : program.target_stop[step] & _NOT_NEGATIVE]
         mode = program.mode[step]
         if kind == Step.PAY_FEE:
             fee = program.fee[step]
@@ -894,7 +901,8 @@ def _pay_interest(
 ) -> None:
     """Pay current and/or carried interest to ``targets`` from interest collections."""
     is_owed = False
-    for tranche in targets:
+    for target in targets:
+        tranche = target & _NOT_NEGATIVE
         # a CARRIED step pays everything still owed: earlier months' shortfalls and any of
         # this month's current interest an earlier step could not pay (unpaid interest amount)
         owed[tranche] = 0.0 + due_current[tranche]
@@ -910,7 +918,8 @@ def _pay_interest(
         )
     else:
         _split(targets, mode, owed, Account.INTEREST, accounts, paid, tranche_group, ANY_GROUP)
-    for tranche in targets:
+    for target in targets:
+        tranche = target & _NOT_NEGATIVE
         # owed now holds what is still unpaid; current interest is paid before carried interest
         unpaid = owed[tranche]
         if part == InterestPart.CURRENT:
@@ -943,13 +952,15 @@ def _split(
         return
     total = 0.0
     if mode != Mode.SEQUENTIAL:
-        for tranche in targets:
+        for target in targets:
+            tranche = target & _NOT_NEGATIVE
             if only_group == ANY_GROUP or tranche_group[tranche] == only_group:
                 total += owed[tranche]
         if total <= 0.0:
             return
     if mode == Mode.SEQUENTIAL or available >= total:
-        for tranche in targets:
+        for target in targets:
+            tranche = target & _NOT_NEGATIVE
             if only_group != ANY_GROUP and tranche_group[tranche] != only_group:
                 continue
             amount = min(owed[tranche], available)
@@ -958,13 +969,15 @@ def _split(
             available -= amount
     else:
         last = -1
-        for tranche in targets:
+        for target in targets:
+            tranche = target & _NOT_NEGATIVE
             if owed[tranche] > 0.0 and (
                 only_group == ANY_GROUP or tranche_group[tranche] == only_group
             ):
                 last = tranche
         budget = available
-        for tranche in targets:
+        for target in targets:
+            tranche = target & _NOT_NEGATIVE
             if owed[tranche] <= 0.0:
                 continue
             if only_group != ANY_GROUP and tranche_group[tranche] != only_group:
@@ -1016,7 +1029,8 @@ def _split_by_group(
 @kernel
 def _has_group(targets: I64Array, tranche_group: I64Array, group: int) -> bool:
     """Return True when one of ``targets`` belongs to ``group``."""
-    for tranche in targets:
+    for target in targets:
+        tranche = target & _NOT_NEGATIVE
         if tranche_group[tranche] == group:
             return True
     return False
@@ -1083,14 +1097,16 @@ def _pay_principal(
     class target (the pool is the month-end balance).
     """
     is_owed = False
-    for tranche in targets:
+    for target in targets:
+        tranche = target & _NOT_NEGATIVE
         owed[tranche] = balance[tranche]
         is_owed = is_owed or balance[tranche] != 0.0
     budget = accounts[Account.PRINCIPAL]
     if credit_target >= 0.0:
         allowed = max(min(credit_target * pool_end, pool_end - oc_floor), 0.0)
         last = targets[0]
-        for tranche in targets:
+        for target in targets:
+            tranche = target & _NOT_NEGATIVE
             last = max(last, tranche)
         budget = min(budget, max(_certificates(is_certificate, balance, last) - allowed, 0.0))
     kept = accounts[Account.PRINCIPAL] - budget
@@ -1107,7 +1123,8 @@ def _pay_principal(
     else:
         _split(targets, mode, owed, Account.PRINCIPAL, accounts, paid, tranche_group, ANY_GROUP)
     accounts[Account.PRINCIPAL] += kept
-    for tranche in targets:
+    for target in targets:
+        tranche = target & _NOT_NEGATIVE
         balance[tranche] = owed[tranche]
 
 
@@ -1127,7 +1144,8 @@ def _write_down(
     if shortfall <= 0.0:
         return  # its cents would not be positive either (and cost a division)
     excess = cents(shortfall)
-    for tranche in targets:
+    for target in targets:
+        tranche = target & _NOT_NEGATIVE
         if excess <= 0.0:
             return
         amount = min(excess, balance[tranche])
