@@ -13,9 +13,10 @@ call both ways, as the CLI grid (numba's kernel, the scratch zeroing and the Pyt
 around them); the floor's is `Grid.run` with metrics.
 
 valgrind cannot run AVX-512 instructions, so both sides are compiled without them (numba's
-`NUMBA_CPU_FEATURES`), into caches of their own in a temporary folder: the first run
-compiles for about 3 minutes. Needs `valgrind` and `objdump` on the PATH, and the floor
-probe beside the repository (`../shared/tools/floor_probe_2002he1.py`).
+`NUMBA_CPU_FEATURES`), into caches of their own in a temporary folder (or `--keep DIR`):
+compiling takes about 2 minutes, the four valgrind runs about 5. Needs `valgrind` and
+`objdump` on the PATH, and the floor probe beside the repository
+(`../shared/tools/floor_probe_2002he1.py`).
 
 For our kernel it also gives each compiled function's share, from the cached object code's
 symbol table, and the instruction mix of `run_months`, the month loop.
