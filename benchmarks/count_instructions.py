@@ -1,6 +1,6 @@
 """Count the machine instructions our grid kernel and the floor probe execute per scenario.
 
-    python benchmarks/count_instructions.py [--scenarios 200]
+    python benchmarks/count_instructions.py [--keep DIR]
 
 valgrind's callgrind counts every instruction a process executes. A count does not change
 with the machine's load, so on a shared machine it compares code where timings cannot. It
@@ -30,11 +30,15 @@ import os
 import pickle
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import llvmlite.binding as llvm
+
+from waterfall._jit import elf_symbols
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = ROOT.parent / "shared" / "tools" / "floor_probe_2002he1.py"
@@ -94,8 +98,6 @@ for _ in range(calls):
 
 def features_without_avx512() -> str:
     """The host's CPU features for LLVM, less AVX-512 (which valgrind cannot run)."""
-    import llvmlite.binding as llvm
-
     features = llvm.get_host_cpu_features()
     return ",".join(
         ("-" if name.startswith(("avx512", "evex512", "avx10", "amx")) or not on else "+") + name
@@ -104,38 +106,32 @@ def features_without_avx512() -> str:
 
 
 def elf_functions(object_code: bytes) -> dict[str, tuple[int, int]]:
-    """Each defined function of an ELF object (64-bit, little-endian): its (offset, size)
-    in the one code section numba's objects have."""
-    table_at = struct.unpack_from("<Q", object_code, 0x28)[0]
-    entry_size, n_sections = struct.unpack_from("<HH", object_code, 0x3A)
-    sections = [
-        struct.unpack_from("<IIQQQQIIQQ", object_code, table_at + index * entry_size)
-        for index in range(n_sections)
-    ]
-    functions = {}
-    for _, kind, _, _, offset, size, link, _, _, _ in sections:
-        if kind != 2:  # SHT_SYMTAB
-            continue
-        names_at = sections[link][4]
-        for entry in range(offset, offset + size, 24):
-            name, info, _, section, value, length = struct.unpack_from(
-                "<IBBHQQ", object_code, entry
-            )
-            if name and section != 0 and info & 0xF == 2:  # defined STT_FUNC
-                start = names_at + name
-                text = object_code[start : object_code.index(b"\0", start)].decode()
-                functions[text] = (value, length)
-    return functions
+    """Each defined function of numba's object code: its (offset, size) in the one code
+    section numba's objects have."""
+    return {
+        symbol.name: (symbol.value, symbol.size)
+        for symbol in elf_symbols(object_code)
+        if symbol.kind == 2 and symbol.section != 0  # STT_FUNC, defined
+    }
 
 
-def instruction_counts(path: Path) -> collections.Counter[int]:
-    """Executed instructions per address in a callgrind file written with
-    ``--dump-instr=yes`` (positions "instr line"; a call's inclusive cost line, after
-    ``calls=``, is not the caller's own)."""
-    counts: collections.Counter[int] = collections.Counter()
+def self_costs(path: Path) -> Iterator[tuple[str, int, int]]:
+    """(object, address, instructions) of each line of self cost in a callgrind file written
+    with ``--dump-instr=yes``: positions "instr line", compressed (absolute, relative +/-,
+    or * for the same); object names given once, then by number. A call's inclusive cost,
+    the line after ``calls=``, is not the caller's own and is skipped."""
+    names: dict[str, str] = {}
+    current = ""
     address = 0
     after_call = False
     for line in path.read_text().splitlines():
+        named = re.match(r"(c?ob)=\((\d+)\)(?: (.*))?$", line)
+        if named:
+            if named.group(3) is not None:
+                names[named.group(2)] = named.group(3)
+            if named.group(1) == "ob":
+                current = names.get(named.group(2), "")
+            continue
         if line.startswith("calls="):
             after_call = True
             continue
@@ -152,37 +148,21 @@ def instruction_counts(path: Path) -> collections.Counter[int]:
         if after_call:
             after_call = False
         elif len(fields) > 2:
-            counts[address] += int(fields[2])
+            yield current, address, int(fields[2])
+
+
+def instruction_counts(path: Path) -> collections.Counter[int]:
+    """Executed instructions per address (``self_costs``)."""
+    counts: collections.Counter[int] = collections.Counter()
+    for _, address, count in self_costs(path):
+        counts[address] += count
     return counts
 
 
 def compiled_instructions(path: Path) -> int:
     """Executed instructions of code no file holds, which is numba's compiled code: the
-    self cost of callgrind's object "???" (names are given once, then by number)."""
-    names: dict[str, str] = {}
-    current = ""
-    total = 0
-    after_call = False
-    for line in path.read_text().splitlines():
-        named = re.match(r"(c?ob)=\((\d+)\)(?: (.*))?$", line)
-        if named:
-            if named.group(3) is not None:
-                names[named.group(2)] = named.group(3)
-            if named.group(1) == "ob":
-                current = names.get(named.group(2), "")
-            continue
-        if line.startswith("calls="):
-            after_call = True
-            continue
-        if not line or line[0] not in "0123456789+-*":
-            continue
-        if after_call:
-            after_call = False
-            continue
-        fields = line.split()
-        if current == "???" and len(fields) > 2:
-            total += int(fields[2])
-    return total
+    self cost of callgrind's object "???"."""
+    return sum(count for name, _, count in self_costs(path) if name == "???")
 
 
 def total_instructions(path: Path) -> int:
@@ -279,17 +259,17 @@ def report(
     floor's whole process is not shown (its Python around the kernel is small, and the
     process's count varies by more than that)."""
     floor_scenario = floor[0]
+    ours_compiled, ours_whole = ours
     lines = [
         f"{n} scenarios (lag 12), 1 thread; instructions a scenario, from one call's share",
         "",
         "| what | instructions a scenario | against the floor |",
         "|---|---:|---:|",
-        f"| floor probe, `Grid.run` with metrics: compiled code | {floor[0]:,.0f} | 1 |",
-        f"| ours, `_run_block` with the call both ways: compiled code | {ours[0]:,.0f} | "
-        f"{ours[0] / floor[0]:.2f}x |",
-        f"| ours, whole call (its Python and scratch zeroing too; varies by about 2%) | "
-        f"{ours[1]:,.0f} | "
-        f"{ours[1] / floor[0]:.2f}x |",
+        f"| floor probe, `Grid.run` with metrics: compiled code | {floor_scenario:,.0f} | 1 |",
+        f"| ours, `_run_block` with the call both ways: compiled code | {ours_compiled:,.0f} | "
+        f"{ours_compiled / floor_scenario:.2f}x |",
+        "| ours, whole call (its Python and scratch zeroing too; varies by about 2%) | "
+        f"{ours_whole:,.0f} | {ours_whole / floor_scenario:.2f}x |",
     ]
     totals: collections.Counter[str] = collections.Counter()
     for (name, _), count in one_call.items():
@@ -360,8 +340,6 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     grid = work / "grid.yaml"
     grid.write_text(f"name: count\ncpr: {CPRS}\ncdr: {CDRS}\nseverity: {SEVERITIES}\nlag: [12]\n")
-    import llvmlite.binding as llvm
-
     env = dict(
         os.environ,
         # named, not detected: under valgrind the detected CPU could differ from the cache's

@@ -24,7 +24,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import llvmlite.binding
 import numba
@@ -288,12 +288,29 @@ def _defined_symbols(object_code: bytes) -> set[str] | None:
     if object_code[:4] != b"\x7fELF" or object_code[4:6] != b"\x02\x01":
         return None
     try:
-        return _symbol_table_names(object_code)
+        symbols = elf_symbols(object_code)
     except (struct.error, IndexError, ValueError):  # UnicodeDecodeError is a ValueError
         return None
+    return {
+        symbol.name
+        for symbol in symbols
+        if symbol.section != _UNDEFINED and symbol.kind in _NAMED_KINDS
+    }
 
 
-def _symbol_table_names(object_code: bytes) -> set[str] | None:
+class ElfSymbol(NamedTuple):
+    """One named entry of an ELF object's symbol table."""
+
+    name: str
+    kind: int  # STT_*: 0 untyped, 1 object, 2 function, ...
+    section: int  # the index of the section it is in; 0 (SHN_UNDEF) when undefined
+    value: int  # in an object file, its offset in that section
+    size: int  # bytes
+
+
+def elf_symbols(object_code: bytes) -> list[ElfSymbol]:
+    """The named symbols of a 64-bit little-endian ELF object (numba's object code, as its
+    cache holds it). Raises ValueError when the object has no symbol table."""
     table_at = struct.unpack_from("<Q", object_code, 0x28)[0]
     entry_size, n_sections = struct.unpack_from("<HH", object_code, 0x3A)
     sections = [
@@ -304,14 +321,17 @@ def _symbol_table_names(object_code: bytes) -> set[str] | None:
         if kind != _SYMBOL_TABLE:
             continue
         names_at = sections[link][4]
-        defined = set()
+        symbols = []
         for entry in range(offset, offset + size, _SYMBOL_SIZE):
-            name, info, _, section, _, _ = struct.unpack_from("<IBBHQQ", object_code, entry)
-            if name and section != _UNDEFINED and info & 0xF in _NAMED_KINDS:
+            name, info, _, section, value, length = struct.unpack_from(
+                "<IBBHQQ", object_code, entry
+            )
+            if name:
                 start = names_at + name
-                defined.add(object_code[start : object_code.index(b"\0", start)].decode())
-        return defined
-    return None
+                text = object_code[start : object_code.index(b"\0", start)].decode()
+                symbols.append(ElfSymbol(text, info & 0xF, section, value, length))
+        return symbols
+    raise ValueError("no symbol table")
 
 
 _SYMBOL_TABLE = 2  # SHT_SYMTAB
