@@ -268,7 +268,8 @@ def report(
         f"| floor probe, `Grid.run` with metrics: compiled code | {floor_scenario:,.0f} | 1 |",
         f"| ours, `_run_block` with the call both ways: compiled code | {ours_compiled:,.0f} | "
         f"{ours_compiled / floor_scenario:.2f}x |",
-        "| ours, whole call (its Python and scratch zeroing too; varies by about 2%) | "
+        "| ours, whole call (its Python and scratch zeroing too, where callgrind counts "
+        "each byte of memset's `rep stosb` fill; varies by about 2%) | "
         f"{ours_whole:,.0f} | {ours_whole / floor_scenario:.2f}x |",
     ]
     totals: collections.Counter[str] = collections.Counter()
