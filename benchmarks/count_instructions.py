@@ -33,8 +33,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import llvmlite.binding as llvm
 
@@ -115,25 +115,40 @@ def elf_functions(object_code: bytes) -> dict[str, tuple[int, int]]:
     }
 
 
-def self_costs(path: Path) -> Iterator[tuple[str, int, int]]:
-    """(object, address, instructions) of each line of self cost in a callgrind file written
-    with ``--dump-instr=yes``: positions "instr line", compressed (absolute, relative +/-,
-    or * for the same); object names given once, then by number. A call's inclusive cost,
-    the line after ``calls=``, is not the caller's own and is skipped."""
+class Callgrind(NamedTuple):
+    """What a callgrind file (written with ``--dump-instr=yes``) says, read in one pass."""
+
+    by_address: collections.Counter[int]  # each address's own executed instructions
+    compiled: int  # the own instructions of code no file holds: numba's compiled code
+    total: int | None  # the whole process's (its "summary:" or "totals:" line)
+
+
+def read_callgrind(path: Path) -> Callgrind:
+    """Read ``path``: positions "instr line", compressed (absolute, relative +/-, or * for
+    the same); object names given once, then by number, and callgrind's object "???" is
+    code no file holds. A call's inclusive cost, the line after ``calls=``, is not the
+    caller's own and is skipped."""
+    by_address: collections.Counter[int] = collections.Counter()
+    compiled = 0
+    total = None
     names: dict[str, str] = {}
     current = ""
     address = 0
     after_call = False
     for line in path.read_text().splitlines():
-        named = re.match(r"(c?ob)=\((\d+)\)(?: (.*))?$", line)
-        if named:
-            if named.group(3) is not None:
-                names[named.group(2)] = named.group(3)
-            if named.group(1) == "ob":
-                current = names.get(named.group(2), "")
+        if line.startswith(("ob=", "cob=")):
+            named = re.match(r"(c?ob)=\((\d+)\)(?: (.*))?$", line)
+            if named:
+                if named.group(3) is not None:
+                    names[named.group(2)] = named.group(3)
+                if named.group(1) == "ob":
+                    current = names.get(named.group(2), "")
             continue
         if line.startswith("calls="):
             after_call = True
+            continue
+        if line.startswith(("summary:", "totals:")):
+            total = int(line.split()[1])
             continue
         if not line or line[0] not in "0123456789+-*":
             continue
@@ -148,28 +163,11 @@ def self_costs(path: Path) -> Iterator[tuple[str, int, int]]:
         if after_call:
             after_call = False
         elif len(fields) > 2:
-            yield current, address, int(fields[2])
-
-
-def instruction_counts(path: Path) -> collections.Counter[int]:
-    """Executed instructions per address (``self_costs``)."""
-    counts: collections.Counter[int] = collections.Counter()
-    for _, address, count in self_costs(path):
-        counts[address] += count
-    return counts
-
-
-def compiled_instructions(path: Path) -> int:
-    """Executed instructions of code no file holds, which is numba's compiled code: the
-    self cost of callgrind's object "???"."""
-    return sum(count for name, _, count in self_costs(path) if name == "???")
-
-
-def total_instructions(path: Path) -> int:
-    for line in path.read_text().splitlines():
-        if line.startswith(("summary:", "totals:")):
-            return int(line.split()[1])
-    raise RuntimeError(f"{path}: no totals line")
+            count = int(fields[2])
+            by_address[address] += count
+            if current == "???":
+                compiled += count
+    return Callgrind(by_address, compiled, total)
 
 
 def short_name(mangled: str) -> str:
@@ -303,16 +301,13 @@ def summarize(work: Path) -> list[str]:
     """The report from the callgrind files of 1 and 3 calls a side in ``work``."""
     keyed, ours, floor = {}, {}, {}
     for calls in (1, 3):
-        counts = instruction_counts(work / f"ours.{calls}")
-        keyed[calls] = by_function(counts, work / f"symbols.{calls}")
-        ours[calls] = (
-            compiled_instructions(work / f"ours.{calls}"),
-            total_instructions(work / f"ours.{calls}"),
-        )
-        floor[calls] = (
-            compiled_instructions(work / f"floor.{calls}"),
-            total_instructions(work / f"floor.{calls}"),
-        )
+        ours_file = read_callgrind(work / f"ours.{calls}")
+        floor_file = read_callgrind(work / f"floor.{calls}")
+        if ours_file.total is None or floor_file.total is None:
+            raise RuntimeError(f"{work}: a callgrind file of {calls} call(s) has no totals")
+        keyed[calls] = by_function(ours_file.by_address, work / f"symbols.{calls}")
+        ours[calls] = (ours_file.compiled, ours_file.total)
+        floor[calls] = (floor_file.compiled, floor_file.total)
     _, _, object_code, n = pickle.loads((work / "symbols.3").read_bytes())
     one_call = keyed[3].copy()
     one_call.subtract(keyed[1])

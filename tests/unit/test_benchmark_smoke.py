@@ -89,7 +89,7 @@ def test_callgrind_counts_are_read_per_address(tmp_path: Path) -> None:
     )
     path = tmp_path / "callgrind.out"
     path.write_text(text)
-    counts = _count_instructions_module().instruction_counts(path)
+    counts = _count_instructions_module().read_callgrind(path).by_address
     # by hand: 0x1000: 5; 0x1004: 7 + 2; the call line at 0x1006 skipped; 0x1009: 1;
     # 0x1000 again (-9): 4 more; 0x2000: 300
     assert counts == {0x1000: 9, 0x1004: 9, 0x1009: 1, 0x2000: 300}
@@ -118,4 +118,4 @@ def test_compiled_code_is_the_self_cost_of_the_unnamed_object(tmp_path: Path) ->
     path.write_text(text)
     # by hand: the ??? object's own lines are 30 + 12 + 5; libc's 50, 9 and 8 and the calls'
     # 700 and 400 are not counted
-    assert _count_instructions_module().compiled_instructions(path) == 47
+    assert _count_instructions_module().read_callgrind(path).compiled == 47
