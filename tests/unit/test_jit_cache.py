@@ -10,11 +10,15 @@ from pathlib import Path
 
 import pytest
 
+# ``days`` is too short for the flows, but a view of a longer array: the kernel compiled
+# without checks reads on into the parent's days (defined memory, a finite yield), where
+# reading past the end of an array of its own was undefined, and once raised on CI
 CALL = """
 import numpy as np
 from waterfall.kernels.metrics import yield_of
+days = np.arange(30, 30 * 51, 30, dtype=np.int64)[:2]
 try:
-    yield_of(np.ones(50), np.array([30, 60], dtype=np.int64), 50.0)  # days too short
+    yield_of(np.ones(50), days, 50.0)
     print("unchecked")
 except IndexError:
     print("checked")
