@@ -20,12 +20,21 @@ compiling takes about 2 minutes, the four valgrind runs about 5. Needs `valgrind
 
 For our kernel it also gives each compiled function's share, from the cached object code's
 symbol table, and the instruction mix of `run_months`, the month loop.
+
+With `--by-line` it builds our kernel a third time with numba's debug information
+(`NUMBA_DEBUGINFO=1`, a cache of its own) and runs it under callgrind again, to give the
+month loop's instructions by the source function and line they come from (objdump's line
+table): the inlined steps of the month, which the symbol table cannot tell apart. numba
+keeps a few small helpers out of line in that build (`cents`, `sum_in_order`, ...), so its
+month loop counts somewhat more than the plain build's; the helpers are listed on their own.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import collections
+import functools
 import os
 import pickle
 import re
@@ -244,6 +253,124 @@ def mix(
     return dict(kinds)
 
 
+def line_table(listing: str) -> dict[int, tuple[str, int]]:
+    """Each instruction's address and its source (file, line), from ``objdump -d -l``: a line
+    ``/path/file.py:123`` names the source of the instructions that follow it."""
+    table: dict[int, tuple[str, int]] = {}
+    source = ("", 0)
+    for line in listing.splitlines():
+        named = re.match(r"^(/\S+\.py):(\d+)", line)
+        if named:
+            source = (named.group(1), int(named.group(2)))
+            continue
+        found = re.match(r"^\s+([0-9a-f]+):\s", line)
+        if found:
+            table[int(found.group(1), 16)] = source
+    return table
+
+
+@functools.cache
+def _function_spans(path: str) -> tuple[tuple[int, int, str], ...]:
+    """(first line, last line, name) of each top-level function of ``path``."""
+    try:
+        tree = ast.parse(Path(path).read_text())
+    except (OSError, SyntaxError):
+        return ()
+    return tuple(
+        (node.lineno, node.end_lineno or node.lineno, node.name)
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+    )
+
+
+def enclosing_function(path: str, line: int) -> str:
+    """The top-level function of ``path`` that holds ``line`` (``file:line`` outside one)."""
+    for first, last, name in _function_spans(path):
+        if first <= line <= last:
+            return f"{Path(path).name}: {name}"
+    return f"{Path(path).name}:{line}"
+
+
+def by_source(
+    object_code: bytes, name: str, keyed: collections.Counter[tuple[str, int]], work: Path
+) -> tuple[collections.Counter[str], collections.Counter[str]]:
+    """One function's executed instructions by the source function and by the source line
+    (``file:line  text``) they were compiled from."""
+    start, size = elf_functions(object_code)[name]
+    path = work / "kernel-debug.o"
+    path.write_bytes(object_code)
+    listing = subprocess.run(
+        ["objdump", "-d", "-l", "--no-show-raw-insn", f"--start-address={start}",
+         f"--stop-address={start + size}", str(path)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    functions: collections.Counter[str] = collections.Counter()
+    lines: collections.Counter[str] = collections.Counter()
+    for address, (source, line) in line_table(listing).items():
+        executed = keyed.get((name, address - start), 0)
+        if not executed:
+            continue
+        functions[enclosing_function(source, line) if source else "(no line)"] += executed
+        try:
+            text = Path(source).read_text().splitlines()[line - 1].strip()
+        except (OSError, IndexError):
+            text = ""
+        lines[f"{Path(source).name}:{line}  {text}"] += executed
+    return functions, lines
+
+
+def report_by_line(work: Path) -> list[str]:
+    """The Markdown lines of the month loop by source, from the debug-info build's files."""
+    keyed = {}
+    for calls in (1, 3):
+        counts = read_callgrind(work / f"ours-debug.{calls}").by_address
+        keyed[calls] = by_function(counts, work / f"symbols-debug.{calls}")
+    object_code = pickle.loads((work / "symbols-debug.3").read_bytes())[2]
+    one_call = keyed[3].copy()
+    one_call.subtract(keyed[1])
+    month_loop, months, totals = month_loop_of(one_call)
+    functions, lines = by_source(object_code, month_loop, one_call, work)
+    out = [
+        "",
+        f"By source, the debug-information build: `run_months` "
+        f"{totals[month_loop] / months:,.0f} instructions a month (its own code, inlined "
+        "steps included):",
+        "",
+        "| source function | instructions a month | share |",
+        "|---|---:|---:|",
+    ]
+    for function, count in functions.most_common():
+        out.append(f"| {function} | {count / months:,.0f} | {count / totals[month_loop]:.0%} |")
+    out += ["", "Out of line in this build (a month's worth, all callers):", ""]
+    for name, count in totals.most_common():
+        if (
+            name != month_loop
+            and short_name(name).startswith(("waterfall.kernels.payments.", "numba."))
+            and count >= months  # at least one a month
+        ):
+            out.append(f"- `{short_name(name)}`: {count / months:,.0f}")
+    out += ["", "`run_months`' costliest source lines (instructions a month):", ""]
+    for line, count in lines.most_common(15):
+        out.append(f"- {count / months:,.0f}: `{line}`")
+    return out
+
+
+def month_loop_of(
+    one_call: collections.Counter[tuple[str, int]],
+) -> tuple[str, int, collections.Counter[str]]:
+    """``run_months``' name, its month count and every function's total in ``one_call``.
+    The month count: run_months' once-a-month code is most of its instructions, and each of
+    those ran once a month (so the most common count among them)."""
+    totals: collections.Counter[str] = collections.Counter()
+    for (name, _), count in one_call.items():
+        totals[name] += count
+    month_loop = next(name for name in totals if short_name(name).endswith(".run_months"))
+    month_counts = collections.Counter(
+        count for (name, _), count in one_call.items() if name == month_loop and count > 0
+    )
+    return month_loop, month_counts.most_common(1)[0][0], totals
+
+
 def report(
     n: int,
     ours: tuple[float, float],
@@ -270,21 +397,12 @@ def report(
         "each byte of memset's `rep stosb` fill; varies by about 2%) | "
         f"{ours_whole:,.0f} | {ours_whole / floor_scenario:.2f}x |",
     ]
-    totals: collections.Counter[str] = collections.Counter()
-    for (name, _), count in one_call.items():
-        totals[name] += count
+    month_loop, months, totals = month_loop_of(one_call)
     for name, count in totals.most_common(8):
         share = count / 2 / n
         lines.append(
             f"| ours: `{short_name(name)}` | {share:,.0f} | {share / floor_scenario:.2f}x |"
         )
-    month_loop = next(name for name in totals if short_name(name).endswith(".run_months"))
-    # the month count: run_months' once-a-month code is most of its instructions, and each
-    # of those ran once a month (so the most common count among them)
-    month_counts = collections.Counter(
-        count for (name, _), count in one_call.items() if name == month_loop and count > 0
-    )
-    months = month_counts.most_common(1)[0][0]
     lines += [
         "",
         f"`run_months`: {months / 2 / n:.0f} months a scenario (the count most of its "
@@ -324,6 +442,10 @@ def summarize(work: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", help="keep the callgrind files in this folder")
+    parser.add_argument(
+        "--by-line", action="store_true",
+        help="also count the month loop by source line (a debug-information build)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     for tool in ("valgrind", "objdump"):
         if shutil.which(tool) is None:
@@ -361,7 +483,21 @@ def main(argv: list[str] | None = None) -> int:
         symbols = work / f"symbols.{calls}"
         callgrind([*ours, str(calls), str(grid), str(symbols)], work / f"ours.{calls}", env)
         callgrind([*floor, str(calls)], work / f"floor.{calls}", env)
-    sys.stdout.write("\n".join(summarize(work)) + "\n")
+    report_lines = summarize(work)
+    if args.by_line:
+        sys.stderr.write("compiling ours with debug information, then callgrind...\n")
+        debug = dict(env, NUMBA_DEBUGINFO="1", WATERFALL_CACHE_DIR=str(work / "ours-debug-cache"))
+        subprocess.run(
+            [*ours, "0", str(grid), str(work / "symbols-debug.0")], env=debug, cwd=ROOT,
+            check=True,
+        )  # fmt: skip
+        for calls in (1, 3):
+            symbols = work / f"symbols-debug.{calls}"
+            callgrind(
+                [*ours, str(calls), str(grid), str(symbols)], work / f"ours-debug.{calls}", debug
+            )
+        report_lines += report_by_line(work)
+    sys.stdout.write("\n".join(report_lines) + "\n")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0

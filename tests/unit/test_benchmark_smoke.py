@@ -119,3 +119,22 @@ def test_compiled_code_is_the_self_cost_of_the_unnamed_object(tmp_path: Path) ->
     # by hand: the ??? object's own lines are 30 + 12 + 5; libc's 50, 9 and 8 and the calls'
     # 700 and 400 are not counted
     assert _count_instructions_module().read_callgrind(path).compiled == 47
+
+
+def test_objdump_line_table_names_each_instruction_source(tmp_path: Path) -> None:
+    # objdump -d -l: a "file:line" line names the source of the instructions below it, up to
+    # the next one; a function's label and blank lines name nothing
+    source = tmp_path / "kernels.py"
+    source.write_text("x = 1\n\ndef month():\n    a = 1\n    return a\n\ny = 2\n")
+    listing = (
+        "0000000000000000 <month>:\n"
+        f"month():\n{source}:4\n   0:\tmov    %rdi,%rax\n   3:\tadd    $0x1,%rax\n\n"
+        f"{source}:5\n   7:\tret\n"
+        f"{source}:7\n   8:\tnop\n"
+    )
+    module = _count_instructions_module()
+    table = module.line_table(listing)
+    assert table == {0: (str(source), 4), 3: (str(source), 4), 7: (str(source), 5),
+                     8: (str(source), 7)}  # fmt: skip
+    assert module.enclosing_function(str(source), 5) == "kernels.py: month"
+    assert module.enclosing_function(str(source), 7) == "kernels.py:7"
