@@ -99,6 +99,34 @@ def test_carryforward_earns_its_uncapped_rate_in_months_the_cap_binds() -> None:
     )
 
 
+def test_unpaid_interest_earns_the_coupon_after_the_cap() -> None:
+    """LIBOR 7%, 50 CDR, no advancing: B is short of interest every month while the net WAC
+    cap binds. What it is still owed earns interest at its coupon after the cap (its pass-
+    through rate), not at LIBOR plus its margin, which only the carry-forward earns.
+
+    Kills: accruing unpaid interest at the uncapped coupon.
+    """
+    scenario = with_scenario(
+        libor=Curve("libor", 7), default=Curve("cdr", 50), is_advancing=False, months=6
+    )
+    result = run(HE1, scenario)
+    p = result.payments
+    b = result.index("B")
+    fraction = result.compiled.calendar.act_360_fraction if result.compiled else None
+    assert fraction is not None
+    for month in range(1, 6):
+        unpaid = p.interest_shortfall[month - 1, b]
+        coupon = p.coupon[month, b]
+        uncapped = 0.07 + MARGIN["B"]
+        # the cap binds, and by enough that the two rates give different cents
+        assert unpaid * (uncapped - coupon) * fraction[month] > 100.0
+        carried = unpaid + cents(unpaid * coupon * fraction[month])
+        owed = p.interest_due[month, b] + carried
+        assert p.interest_shortfall[month, b] == pytest.approx(
+            owed - p.interest[month, b], abs=0.005
+        )
+
+
 def test_carryforward_is_paid_back_seniors_pro_rata_then_in_order_once_the_cap_falls_away() -> (
     None
 ):

@@ -550,6 +550,7 @@ def _accrue(
             continue
         due = _accrued(work.balance[tranche], rate, fraction)
         work.due_current[tranche] = due
+        work.due_carried[tranche] = _carried(work.unpaid_interest[tranche], rate, fraction)
         if tranches.is_cap_netted[tranche] == 1:
             if tranches.group[tranche] >= 0:
                 work.group_netted[tranches.group[tranche]] += due
@@ -603,6 +604,8 @@ def _accrue(
             work.due_current[tranche] = capped
         else:
             work.due_current[tranche] = full
+        rate = out.coupon[month, tranche]  # after the cap: what unpaid interest accrues at
+        work.due_carried[tranche] = _carried(work.unpaid_interest[tranche], rate, fraction)
     net_shortfall = (
         months.prepayment_interest_shortfall[month]
         - compensating
@@ -612,14 +615,18 @@ def _accrue(
         _reduce_current_interest(
             net_shortfall, work.due_current, out.interest_reduction[month], full_record
         )
-    for tranche in range(work.balance.shape[0]):
-        carried = work.unpaid_interest[tranche]
-        if carried != 0.0:
-            fraction = act_360 if tranches.is_act_360[tranche] == 1 else 1.0 / 12.0
-            carried += cents(carried * out.coupon[month, tranche] * fraction)
-        work.due_carried[tranche] = carried
-        if full_record:
+    if full_record:
+        for tranche in range(work.balance.shape[0]):
             out.interest_due[month, tranche] = work.due_current[tranche]
+
+
+@kernel
+def _carried(unpaid: float, annual_rate: float, fraction: float) -> float:
+    """Interest unpaid from earlier months with this period's interest on it (at the class's
+    coupon after the cap), to the cent; nothing unpaid (most months), nothing added."""
+    if unpaid == 0.0:
+        return unpaid
+    return unpaid + cents(unpaid * annual_rate * fraction)
 
 
 @kernel
@@ -651,9 +658,16 @@ def _net_wac_rates(
     classes' cap is the average of the group rates weighted by each group's subordinate
     amount: its balance less the balance of the senior classes it backs.
     """
+    # each group's senior balance, in one pass over the classes, into ``group_rate`` until
+    # the group's rate replaces it
+    group_rate[:] = 0.0
+    for tranche in range(balance.shape[0]):
+        if is_senior[tranche] == 1 and tranche_group[tranche] >= 0:
+            group_rate[tranche_group[tranche]] += balance[tranche]
     weighted = 0.0
     total = 0.0
     for group in range(note_rate.shape[0]):
+        senior = group_rate[group]
         begin = group_begin[group]
         rate = note_rate[group]
         if pool_begin > 0.0:
@@ -661,10 +675,6 @@ def _net_wac_rates(
         if begin > 0.0:
             rate -= 12.0 * group_netted[group] / begin
         group_rate[group] = max(rate, 0.0)
-        senior = 0.0
-        for tranche in range(balance.shape[0]):
-            if is_senior[tranche] == 1 and tranche_group[tranche] == group:
-                senior += balance[tranche]
         subordinate = max(begin - senior, 0.0)
         weighted += group_rate[group] * subordinate
         total += subordinate
