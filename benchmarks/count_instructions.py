@@ -270,6 +270,15 @@ def line_table(listing: str) -> dict[int, tuple[str, int]]:
 
 
 @functools.cache
+def _source_lines(path: str) -> tuple[str, ...]:
+    """The lines of ``path`` (none when it cannot be read), stripped."""
+    try:
+        return tuple(line.strip() for line in Path(path).read_text().splitlines())
+    except OSError:
+        return ()
+
+
+@functools.cache
 def _function_spans(path: str) -> tuple[tuple[int, int, str], ...]:
     """(first line, last line, name) of each top-level function of ``path``."""
     try:
@@ -310,12 +319,15 @@ def by_source(
         executed = keyed.get((name, address - start), 0)
         if not executed:
             continue
-        functions[enclosing_function(source, line) if source else "(no line)"] += executed
-        try:
-            text = Path(source).read_text().splitlines()[line - 1].strip()
-        except (OSError, IndexError):
-            text = ""
-        lines[f"{Path(source).name}:{line}  {text}"] += executed
+        if not source:
+            functions["(no line)"] += executed
+            lines["(no line)"] += executed
+            continue
+        functions[enclosing_function(source, line)] += executed
+        text = _source_lines(source)
+        lines[f"{Path(source).name}:{line}  {text[line - 1] if line <= len(text) else ''}"] += (
+            executed
+        )
     return functions, lines
 
 
