@@ -331,15 +331,26 @@ def by_source(
     return functions, lines
 
 
-def report_by_line(work: Path) -> list[str]:
-    """The Markdown lines of the month loop by source, from the debug-info build's files."""
-    keyed = {}
-    for calls in (1, 3):
-        counts = read_callgrind(work / f"ours-debug.{calls}").by_address
-        keyed[calls] = by_function(counts, work / f"symbols-debug.{calls}")
-    object_code = pickle.loads((work / "symbols-debug.3").read_bytes())[2]
+def one_call_counts(
+    work: Path, stem: str, files: dict[int, Callgrind]
+) -> tuple[collections.Counter[tuple[str, int]], bytes, int]:
+    """Our kernel's counts by (function, offset) for the 2 calls that 3 calls add to 1, from
+    ``files`` (callgrind's, by calls) and ``symbols{stem}.N``; its object code; its number
+    of scenarios."""
+    keyed = {
+        calls: by_function(files[calls].by_address, work / f"symbols{stem}.{calls}")
+        for calls in (1, 3)
+    }
     one_call = keyed[3].copy()
     one_call.subtract(keyed[1])
+    _, _, object_code, n = pickle.loads((work / f"symbols{stem}.3").read_bytes())
+    return one_call, object_code, n
+
+
+def report_by_line(work: Path) -> list[str]:
+    """The Markdown lines of the month loop by source, from the debug-info build's files."""
+    files = {calls: read_callgrind(work / f"ours-debug.{calls}") for calls in (1, 3)}
+    one_call, object_code, _ = one_call_counts(work, "-debug", files)
     month_loop, months, totals = month_loop_of(one_call)
     functions, lines = by_source(object_code, month_loop, one_call, work)
     out = [
@@ -429,18 +440,16 @@ def report(
 
 def summarize(work: Path) -> list[str]:
     """The report from the callgrind files of 1 and 3 calls a side in ``work``."""
-    keyed, ours, floor = {}, {}, {}
+    ours_files, ours, floor = {}, {}, {}
     for calls in (1, 3):
         ours_file = read_callgrind(work / f"ours.{calls}")
         floor_file = read_callgrind(work / f"floor.{calls}")
         if ours_file.total is None or floor_file.total is None:
             raise RuntimeError(f"{work}: a callgrind file of {calls} call(s) has no totals")
-        keyed[calls] = by_function(ours_file.by_address, work / f"symbols.{calls}")
+        ours_files[calls] = ours_file
         ours[calls] = (ours_file.compiled, ours_file.total)
         floor[calls] = (floor_file.compiled, floor_file.total)
-    _, _, object_code, n = pickle.loads((work / "symbols.3").read_bytes())
-    one_call = keyed[3].copy()
-    one_call.subtract(keyed[1])
+    one_call, object_code, n = one_call_counts(work, "", ours_files)
 
     def per_scenario(counts: dict[int, tuple[int, int]]) -> tuple[float, float]:
         return (
@@ -487,27 +496,32 @@ def main(argv: list[str] | None = None) -> int:
         sys.executable, "-c",
         FLOOR.format(tools=str(PROBE.parent), cprs=CPRS, cdrs=CDRS, sevs=SEVERITIES),
     ]  # fmt: skip
-    sys.stderr.write("compiling both kernels without AVX-512 (minutes the first time)...\n")
-    subprocess.run([*ours, "0", str(grid), str(work / "symbols.0")], env=env, cwd=ROOT, check=True)
+
+    def count_ours(environment: dict[str, str], stem: str) -> None:
+        """Compile ours (a run of 0 calls), then count 1 and 3 calls under callgrind into
+        ``ours{stem}.N``, with the object code's place in ``symbols{stem}.N``."""
+        subprocess.run(
+            [*ours, "0", str(grid), str(work / f"symbols{stem}.0")], env=environment, cwd=ROOT,
+            check=True,
+        )  # fmt: skip
+        for calls in (1, 3):
+            symbols = work / f"symbols{stem}.{calls}"
+            callgrind(
+                [*ours, str(calls), str(grid), str(symbols)], work / f"ours{stem}.{calls}",
+                environment,
+            )  # fmt: skip
+
+    sys.stderr.write("compiling our kernel without AVX-512, then callgrind (minutes)...\n")
+    count_ours(env, "")
+    sys.stderr.write("the floor probe: compiling, then callgrind...\n")
     subprocess.run([*floor, "0"], env=env, cwd=ROOT, check=True)
     for calls in (1, 3):
-        sys.stderr.write(f"callgrind, {calls} call(s) a side...\n")
-        symbols = work / f"symbols.{calls}"
-        callgrind([*ours, str(calls), str(grid), str(symbols)], work / f"ours.{calls}", env)
         callgrind([*floor, str(calls)], work / f"floor.{calls}", env)
     report_lines = summarize(work)
     if args.by_line:
         sys.stderr.write("compiling ours with debug information, then callgrind...\n")
         debug = dict(env, NUMBA_DEBUGINFO="1", WATERFALL_CACHE_DIR=str(work / "ours-debug-cache"))
-        subprocess.run(
-            [*ours, "0", str(grid), str(work / "symbols-debug.0")], env=debug, cwd=ROOT,
-            check=True,
-        )  # fmt: skip
-        for calls in (1, 3):
-            symbols = work / f"symbols-debug.{calls}"
-            callgrind(
-                [*ours, str(calls), str(grid), str(symbols)], work / f"ours-debug.{calls}", debug
-            )
+        count_ours(debug, "-debug")
         report_lines += report_by_line(work)
     sys.stdout.write("\n".join(report_lines) + "\n")
     if not args.keep:

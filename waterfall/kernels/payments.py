@@ -625,8 +625,8 @@ def _carried(unpaid: float, annual_rate: float, fraction: float) -> float:
     """Interest unpaid from earlier months with this period's interest on it (at the class's
     coupon after the cap), to the cent; nothing unpaid (most months), nothing added."""
     if unpaid == 0.0:
-        return unpaid
-    return unpaid + cents(unpaid * annual_rate * fraction)
+        return unpaid  # as it is (a negative zero stays one)
+    return unpaid + _accrued(unpaid, annual_rate, fraction)
 
 
 @kernel
